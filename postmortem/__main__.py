@@ -1,0 +1,5 @@
+"""Allow ``python -m postmortem``."""
+
+from postmortem.cli import main
+
+main()

@@ -1,0 +1,145 @@
+"""Analyses: pure functions from a :class:`~postmortem.model.Thread` to an :class:`Analysis`."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from postmortem.analysis.delays import annotate_responses, compute_response
+from postmortem.analysis.results import Analysis, AnalysisOptions, Lesson, ResponseStats, SentimentStats
+from postmortem.analysis.sentiment import (
+    NEGATIVE_THRESHOLD,
+    SentimentScorer,
+    VaderScorer,
+    compute_sentiment,
+    crowd_rolling,
+)
+from postmortem.model import Thread
+from postmortem.timeline import (
+    ADDRESSED,
+    AUTHOR,
+    CREATED_AT,
+    DEPTH,
+    ID,
+    IS_COMPANY,
+    PARENT_ID,
+    ROLE,
+    ROLE_COMPANY,
+    ROLE_COMPLAINANT,
+    ROLE_CROWD,
+    ROLES,
+    SENTIMENT,
+    TEXT,
+    CompanyAccounts,
+    identify_company,
+    to_frame,
+)
+
+NICE_WINDOWS_S = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
+TARGET_WINDOWS = 12
+
+
+def choose_window(duration_s: float) -> float:
+    """A round window length giving about a dozen windows over the thread's duration."""
+    for window in NICE_WINDOWS_S:
+        if window * TARGET_WINDOWS >= duration_s:
+            return float(window)
+    return float(NICE_WINDOWS_S[-1])
+
+
+def mark_addressed(posts: pd.DataFrame, company: CompanyAccounts) -> pd.Series:
+    """Non-company posts addressed to the company: thread roots, direct replies to a
+    company post, and posts that name a company account (``@handle`` or the handle as a word).
+    """
+    is_company = posts[IS_COMPANY]
+    company_ids = set(posts.loc[is_company, ID])
+    replies_to_company = posts[PARENT_ID].isin(company_ids)
+    root = posts[DEPTH] == 0
+    names = [h for h in company.handles if h]
+    if names:
+        pattern = "|".join(re.escape(h) for h in sorted(names, key=len, reverse=True))
+        named = posts[TEXT].str.contains(rf"(?<![\w]){pattern}(?!\w)", case=False, regex=True, na=False)
+    else:
+        named = pd.Series(False, index=posts.index)
+    return (~is_company) & (root | replies_to_company | named)
+
+
+def assign_roles(posts: pd.DataFrame) -> pd.Series:
+    """Company; complainant (author of a root post addressed to the company, or of a
+    negative direct reply to a company post); crowd (everyone else)."""
+    company_ids = set(posts.loc[posts[IS_COMPANY], ID])
+    starts = posts[ADDRESSED] & (posts[DEPTH] == 0)
+    pushes_back = posts[ADDRESSED] & posts[PARENT_ID].isin(company_ids) & (posts[SENTIMENT] <= NEGATIVE_THRESHOLD)
+    complainants = set(posts.loc[starts | pushes_back, AUTHOR])
+    role = np.where(
+        posts[IS_COMPANY],
+        ROLE_COMPANY,
+        np.where(posts[AUTHOR].isin(complainants), ROLE_COMPLAINANT, ROLE_CROWD),
+    )
+    return pd.Series(role, index=posts.index, dtype="object")
+
+
+def compute_windows(posts: pd.DataFrame, window_s: float) -> pd.DataFrame:
+    """Posts per window by role, new participants and the mean non-company sentiment."""
+    if posts.empty:
+        return pd.DataFrame(columns=["start", *ROLES, "participants_new", "crowd_sentiment"])
+    freq = pd.Timedelta(seconds=window_s)
+    origin = posts[CREATED_AT].min().floor(freq)
+    bucket = origin + ((posts[CREATED_AT] - origin) // freq) * freq
+    counts = pd.crosstab(bucket, posts[ROLE]).reindex(columns=list(ROLES), fill_value=0)
+    first_seen = posts.groupby(AUTHOR)[CREATED_AT].min()
+    new = (origin + ((first_seen - origin) // freq) * freq).value_counts()
+    crowd = posts[ROLE] != ROLE_COMPANY
+    mood = posts.loc[crowd].groupby(bucket[crowd])[SENTIMENT].mean()
+    full_index = pd.date_range(origin, bucket.max(), freq=freq)
+    table = counts.reindex(full_index, fill_value=0)
+    table["participants_new"] = new.reindex(full_index, fill_value=0).astype("int64")
+    table["crowd_sentiment"] = mood.reindex(full_index)
+    table.index.name = "start"
+    return table.reset_index()
+
+
+def analyse(
+    thread: Thread,
+    options: AnalysisOptions | None = None,
+    scorer: SentimentScorer | None = None,
+) -> Analysis:
+    """Measure one thread: roles, response delays, sentiment, windows and lessons."""
+    from postmortem.lessons import derive_lessons
+
+    options = options or AnalysisOptions()
+    scorer = scorer or VaderScorer()
+    posts = to_frame(thread)
+    company = identify_company(thread, options.company)
+    posts[IS_COMPANY] = posts[AUTHOR].isin(company.handles)
+    posts[SENTIMENT] = np.array(scorer.score(posts[TEXT].tolist()), dtype="float64")
+    posts[ADDRESSED] = mark_addressed(posts, company)
+    posts[ROLE] = assign_roles(posts)
+    posts = annotate_responses(posts)
+    duration_s = (posts[CREATED_AT].max() - posts[CREATED_AT].min()).total_seconds()
+    window_s = choose_window(duration_s)
+    analysis = Analysis(
+        thread=thread,
+        options=options,
+        company=company,
+        posts=posts,
+        windows=compute_windows(posts, window_s),
+        window_s=window_s,
+        response=compute_response(posts, options.target_s),
+        sentiment=compute_sentiment(posts, window_s, scorer.method),
+    )
+    return derive_lessons(analysis)
+
+
+__all__ = [
+    "Analysis",
+    "AnalysisOptions",
+    "Lesson",
+    "ResponseStats",
+    "SentimentStats",
+    "analyse",
+    "choose_window",
+    "crowd_rolling",
+]

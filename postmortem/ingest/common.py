@@ -1,0 +1,346 @@
+"""Pieces every loader shares: the raw input, options, timestamp and text parsing, and the
+:class:`ThreadBuilder` that turns records into a :class:`~postmortem.model.Thread` while
+keeping the import coverage honest.
+
+Nothing here opens a file: :func:`postmortem.ingest.load` reads the bytes and hands a
+:class:`RawInput` to a pure ``parse`` function.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
+from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from postmortem.errors import InputError, UsageError
+from postmortem.model import Collection, Coverage, Post, Source, Thread, normalise_handle
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """The bytes of one input: a file, or the member files of a folder or zip archive."""
+
+    path: str
+    data: bytes = b""
+    members: Mapping[str, bytes] = field(default_factory=dict)
+    """For folders and zip archives: relative path -> bytes. Empty for a single file."""
+    sha256: str = ""
+
+    def text(self) -> str:
+        """Decode the file's bytes (UTF-8, UTF-8 with BOM, UTF-16 with BOM, else Latin-1)."""
+        return decode_bytes(self.data, self.path)
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """Options that change how records are read."""
+
+    tz: str = "UTC"
+    """Zone for timestamps that carry no offset."""
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    """Generic formats: our field name -> the column/key in the file."""
+
+    def zone(self) -> tzinfo:
+        """The :class:`tzinfo` for naive timestamps."""
+        return parse_zone(self.tz)
+
+
+def parse_zone(name: str) -> tzinfo:
+    """Turn ``UTC``, ``Europe/London`` or ``+02:00`` into a tzinfo, or raise UsageError."""
+    if name.upper() in ("UTC", "Z", "GMT"):
+        return timezone.utc
+    match = re.fullmatch(r"([+-])(\d{1,2}):?(\d{2})", name.strip())
+    if match:
+        sign = 1 if match.group(1) == "+" else -1
+        return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UsageError(f"unknown time zone {name!r} (use e.g. UTC, Europe/London or +02:00)") from exc
+
+
+def decode_bytes(data: bytes, path: str) -> str:
+    """Decode text the way exports really arrive: UTF-8 (with or without BOM), UTF-16 with BOM."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"not valid UTF-16 text ({exc.reason})") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Spreadsheet exports on Windows are often Latin-1 / cp1252; every byte decodes.
+        return data.decode("cp1252", errors="replace")
+
+
+_TWITTER_TIME = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d\d:\d\d:\d\d [+-]\d{4} \d{4}$")
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    """One supported export format."""
+
+    name: str
+    description: str
+    identifies: str
+    """What in the content identifies it (shown by ``postmortem formats``)."""
+    sniff: Callable[[RawInput], bool]
+    parse: Callable[[RawInput, LoadOptions], Collection]
+    folders: bool = False
+    """True if the format can be a folder or zip archive."""
+
+
+class TimestampError(ValueError):
+    """A value could not be read as a timestamp."""
+
+
+def parse_timestamp(value: object, zone: tzinfo = timezone.utc) -> tuple[datetime, bool]:
+    """Parse the timestamp forms exports use; return (UTC datetime, was_naive).
+
+    Accepts ISO-8601 (with ``Z`` or an offset, or naive: read in ``zone``), Twitter's
+    ``Wed Oct 10 20:19:24 +0000 2018``, RFC 2822, ``2011-05-10T14:00:00+0000`` and epoch
+    seconds or milliseconds (numbers or digit strings).
+    """
+    if isinstance(value, bool) or value is None:
+        raise TimestampError(f"not a timestamp: {value!r}")
+    if isinstance(value, (int, float)):
+        return _from_epoch(float(value)), False
+    if not isinstance(value, str):
+        raise TimestampError(f"not a timestamp: {value!r}")
+    text = value.strip()
+    if not text:
+        raise TimestampError("empty timestamp")
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return _from_epoch(float(text)), False
+    if _TWITTER_TIME.match(text):
+        return datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y").astimezone(timezone.utc), False
+    iso = text.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", text) else text
+    iso = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", iso)  # +0000 -> +00:00
+    iso = re.sub(r"T(\d\d:\d\d:\d\d(?:\.\d+)?) ([+-]\d\d:\d\d)$", r"T\1\2", iso)
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError) as exc:
+            raise TimestampError(f"not a recognised timestamp: {text[:40]!r}") from exc
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=zone).astimezone(timezone.utc), True
+    return parsed.astimezone(timezone.utc), False
+
+
+_MS_THRESHOLD = 1e11  # epoch seconds reach 1e11 only in the year 5138
+
+
+def _from_epoch(number: float) -> datetime:
+    if number > _MS_THRESHOLD:
+        number /= 1000.0
+    try:
+        return datetime.fromtimestamp(number, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise TimestampError(f"epoch value out of range: {number!r}") from exc
+
+
+def fix_mojibake(text: str) -> str:
+    """Repair UTF-8 bytes that were written as Latin-1 code points (Facebook's exports)."""
+    if not text or all(ord(ch) < 0x80 for ch in text):
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
+_TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<\s*(br|/p|/li|/div)\s*/?\s*>", re.IGNORECASE)
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text from the small HTML of Mastodon and similar: breaks kept, tags dropped."""
+    text = _BREAK.sub("\n", markup)
+    text = _TAG.sub("", text)
+    return html.unescape(text).strip()
+
+
+def clean_text(text: object) -> str:
+    """Post text as a plain string: entities decoded, NULs and stray controls removed."""
+    if text is None:
+        return ""
+    value = html.unescape(str(text))
+    return "".join(ch for ch in value if ch in "\n\t" or ch >= " " and ch != "\x7f")
+
+
+def as_int(value: object) -> int | None:
+    """An engagement count from whatever the export holds, or None."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = int(float(str(value).replace(",", "")))
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 0 else None
+
+
+def as_id(value: object) -> str | None:
+    """An id as text; float-formatted ids (``3.0``) lose their ``.0``."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        return str(int(value)) if value.is_integer() else str(value)
+    text = str(value).strip()
+    if not text or text.lower() in ("nan", "none", "null"):
+        return None
+    if re.fullmatch(r"\d+\.0+", text):
+        return text.split(".", 1)[0]
+    return text
+
+
+class ThreadBuilder:
+    """Collects posts from one source, counting what was skipped, repaired and merged."""
+
+    def __init__(self, raw: RawInput, fmt: str, options: LoadOptions) -> None:
+        self.raw = raw
+        self.fmt = fmt
+        self.options = options
+        self.zone = options.zone()
+        self.records_read = 0
+        self.skipped: Counter[str] = Counter()
+        self.repaired: Counter[str] = Counter()
+        self.duplicates = 0
+        self.stubs = 0
+        self.notes: list[str] = []
+        self.naive_seen = False
+        self._posts: dict[str, Post] = {}
+
+    def record(self, count: int = 1) -> None:
+        """Count records read from the file."""
+        self.records_read += count
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        """Count a record dropped, with a reason a reader understands."""
+        self.skipped[reason] += count
+
+    def repair(self, what: str, count: int = 1) -> None:
+        """Count a record changed to be usable."""
+        self.repaired[what] += count
+
+    def stub(self, count: int = 1) -> None:
+        """Count posts the export only points to (deleted, withheld, "load more")."""
+        self.stubs += count
+
+    def note(self, text: str) -> None:
+        """Add a free-text line to the coverage report."""
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def timestamp(self, value: object, record: str | int, field_name: str) -> datetime:
+        """Parse a timestamp or raise an InputError naming record and field."""
+        try:
+            parsed, naive = parse_timestamp(value, self.zone)
+        except TimestampError as exc:
+            raise InputError(self.raw.path, str(exc), record=record, field=field_name) from exc
+        if naive:
+            self.naive_seen = True
+            self.repair(f"timestamp without offset read in {self.options.tz}")
+        return parsed
+
+    def add(self, post: Post) -> None:
+        """Add a post; a second record with the same id is merged (first one kept)."""
+        existing = self._posts.get(post.id)
+        if existing is not None:
+            self.duplicates += 1
+            if existing.text != post.text or existing.created_at != post.created_at:
+                self.note(f"duplicate id {post.id} with different content: first record kept")
+            return
+        self._posts[post.id] = post
+
+    @property
+    def posts(self) -> list[Post]:
+        """Posts added so far."""
+        return list(self._posts.values())
+
+    def coverage(self, posts: list[Post]) -> Coverage:
+        """The coverage record for ``posts`` (orphans counted against the posts given)."""
+        ids = {p.id for p in posts}
+        orphans = sum(1 for p in posts if p.parent_id is not None and p.parent_id not in ids)
+        return Coverage(
+            records_read=self.records_read,
+            posts_loaded=len(posts),
+            skipped=dict(self.skipped),
+            repaired=dict(self.repaired),
+            duplicates_merged=self.duplicates,
+            orphans=orphans,
+            stubs=self.stubs,
+            notes=tuple(self.notes),
+        )
+
+    def source(self) -> Source:
+        """The source description."""
+        return Source(
+            path=self.raw.path,
+            format=self.fmt,
+            sha256=self.raw.sha256,
+            size_bytes=len(self.raw.data) + sum(len(v) for v in self.raw.members.values()),
+            timezone_assumed=self.options.tz if self.naive_seen else None,
+        )
+
+    def build(
+        self,
+        *,
+        company_hint: tuple[str, ...] = (),
+        title: str | None = None,
+        split_by: Callable[[Post], str | None] | None = None,
+    ) -> Collection:
+        """Finish: one thread, or one per key of ``split_by`` (e.g. conversation)."""
+        posts = self.posts
+        if not posts:
+            raise InputError(self.raw.path, "no posts found in this file")
+        source = self.source()
+        hint = tuple(normalise_handle(h) for h in company_hint)
+        if split_by is None:
+            thread = Thread(
+                posts=tuple(posts),
+                source=source,
+                company_hint=hint,
+                coverage=self.coverage(posts),
+                title=title,
+            )
+            return Collection(threads=(thread,), source=source, coverage=thread.coverage)
+        groups: dict[str, list[Post]] = {}
+        for post in posts:
+            groups.setdefault(split_by(post) or post.id, []).append(post)
+        threads = []
+        for key, members in groups.items():
+            ids = {p.id for p in members}
+            orphans = sum(1 for p in members if p.parent_id and p.parent_id not in ids)
+            cov = Coverage(records_read=len(members), posts_loaded=len(members), orphans=orphans)
+            threads.append(
+                Thread(
+                    posts=tuple(members),
+                    source=source,
+                    company_hint=hint,
+                    coverage=cov,
+                    title=title,
+                    conversation_id=key,
+                )
+            )
+        threads.sort(key=lambda t: (t.posts[0].created_at, t.conversation_id or ""))
+        return Collection(threads=tuple(threads), source=source, coverage=self.coverage(posts))
+
+
+def company_flags(posts: list[Post]) -> tuple[str, ...]:
+    """Handles the export marks as company (``is_company`` True), in first-seen order."""
+    seen: dict[str, None] = {}
+    for post in posts:
+        if post.is_company:
+            seen.setdefault(normalise_handle(post.author), None)
+    return tuple(seen)

@@ -1,0 +1,219 @@
+"""The reply tree in time order, the company accounts, and the DataFrame view of a thread.
+
+Everything here is pure: a :class:`~postmortem.model.Thread` in, frames and small
+dataclasses out. Column names are the constants below; analyses use only these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from postmortem.model import Thread, normalise_handle
+
+# Column names of the posts frame (constant: the analyses, the CSV export and tests use them).
+ID = "id"
+PARENT_ID = "parent_id"
+AUTHOR = "author"
+"""Normalised handle (lower case, no @): use for comparisons."""
+AUTHOR_HANDLE = "author_handle"
+"""The handle as the export spells it: use for display."""
+AUTHOR_NAME = "author_name"
+CREATED_AT = "created_at"
+TEXT = "text"
+PLATFORM = "platform"
+KIND = "kind"
+LIKES = "likes"
+SHARES = "shares"
+URL = "url"
+CONVERSATION = "conversation_id"
+DEPTH = "depth"
+ROOT_ID = "root_id"
+ORPHAN = "orphan"
+IS_COMPANY = "is_company"
+ADDRESSED = "addressed_to_company"
+ROLE = "role"
+SENTIMENT = "sentiment"
+RESPONSE_S = "response_s"
+ANSWERED_BY = "answered_by"
+
+ROLE_COMPANY = "company"
+ROLE_COMPLAINANT = "complainant"
+ROLE_CROWD = "crowd"
+ROLES = (ROLE_COMPANY, ROLE_COMPLAINANT, ROLE_CROWD)
+
+BASE_COLUMNS = (
+    ID,
+    PARENT_ID,
+    AUTHOR,
+    AUTHOR_HANDLE,
+    AUTHOR_NAME,
+    CREATED_AT,
+    TEXT,
+    PLATFORM,
+    KIND,
+    LIKES,
+    SHARES,
+    URL,
+    CONVERSATION,
+    DEPTH,
+    ROOT_ID,
+    ORPHAN,
+)
+
+
+@dataclass(frozen=True)
+class CompanyAccounts:
+    """Which accounts were treated as the company, and why (the report states both)."""
+
+    handles: tuple[str, ...]
+    """Normalised handles."""
+    display: tuple[str, ...]
+    """Handles as the export spells them."""
+    reason: str
+
+
+def to_frame(thread: Thread) -> pd.DataFrame:
+    """One row per post in time order, with depth, root and orphan flags from the reply tree."""
+    posts = thread.posts
+    frame = pd.DataFrame(
+        {
+            ID: pd.Series([p.id for p in posts], dtype="object"),
+            PARENT_ID: pd.Series([p.parent_id for p in posts], dtype="object"),
+            AUTHOR: pd.Series([normalise_handle(p.author) for p in posts], dtype="object"),
+            AUTHOR_HANDLE: pd.Series([p.author for p in posts], dtype="object"),
+            AUTHOR_NAME: pd.Series([p.author_name for p in posts], dtype="object"),
+            CREATED_AT: pd.to_datetime([p.created_at for p in posts], utc=True),
+            TEXT: pd.Series([p.text for p in posts], dtype="object"),
+            PLATFORM: pd.Series([p.platform for p in posts], dtype="object"),
+            KIND: pd.Series([p.kind for p in posts], dtype="object"),
+            LIKES: pd.array([p.likes for p in posts], dtype="Int64"),
+            SHARES: pd.array([p.shares for p in posts], dtype="Int64"),
+            URL: pd.Series([p.url for p in posts], dtype="object"),
+            CONVERSATION: pd.Series([p.conversation_id or thread.conversation_id for p in posts], dtype="object"),
+        }
+    )
+    parents = effective_parents([p.id for p in posts], [p.parent_id for p in posts])
+    depth, root = _depth_and_root(frame[ID].tolist(), parents)
+    frame[PARENT_ID] = pd.Series(parents, dtype="object")
+    frame[DEPTH] = pd.array(depth, dtype="int64")
+    frame[ROOT_ID] = pd.Series(root, dtype="object")
+    declared = [p.parent_id for p in posts]
+    frame[ORPHAN] = [d is not None and e is None for d, e in zip(declared, parents, strict=True)]
+    return frame.reset_index(drop=True)
+
+
+def effective_parents(ids: Sequence[str], parents: Sequence[str | None]) -> list[str | None]:
+    """Parents with missing ones (orphans) and reply cycles cut, so the tree is a forest.
+
+    ``ids`` must be in time order: a cycle is cut at its earliest post, which becomes a root.
+    """
+    present = set(ids)
+    result: list[str | None] = [p if p in present and p != i else None for i, p in zip(ids, parents, strict=True)]
+    parent_of = dict(zip(ids, result, strict=True))
+    order = {post_id: n for n, post_id in enumerate(ids)}
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for start in ids:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and state.get(node, 0) == 0:
+            state[node] = 1
+            path.append(node)
+            node = parent_of[node]
+        if node is not None and state.get(node) == 1:
+            cycle = path[path.index(node) :]
+            earliest = min(cycle, key=order.__getitem__)
+            parent_of[earliest] = None
+        for member in path:
+            state[member] = 2
+    return [parent_of[i] for i in ids]
+
+
+def _depth_and_root(ids: list[str], parents: list[str | None]) -> tuple[list[int], list[str]]:
+    parent_of = dict(zip(ids, parents, strict=True))
+    depth: dict[str, int] = {}
+    root: dict[str, str] = {}
+    for post_id in ids:
+        chain = []
+        node: str | None = post_id
+        while node is not None and node not in depth:
+            chain.append(node)
+            node = parent_of[node]
+        base_depth = -1 if node is None else depth[node]
+        base_root = None if node is None else root[node]
+        for member in reversed(chain):
+            base_depth += 1
+            depth[member] = base_depth
+            base_root = base_root or member
+            root[member] = base_root
+    return [depth[i] for i in ids], [root[i] for i in ids]
+
+
+def children_map(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Parent id -> child ids in time order."""
+    children: dict[str, list[str]] = defaultdict(list)
+    for post_id, parent in zip(frame[ID], frame[PARENT_ID], strict=True):
+        if parent is not None:
+            children[parent].append(post_id)
+    return dict(children)
+
+
+_MENTION = re.compile(r"@([A-Za-z0-9_.]{1,50})")
+
+
+def mentions(text: str) -> set[str]:
+    """Normalised @handles mentioned in a text."""
+    return {normalise_handle(m.rstrip(".")) for m in _MENTION.findall(text)}
+
+
+def identify_company(thread: Thread, given: Iterable[str] = ()) -> CompanyAccounts:
+    """The accounts that speak for the company: given, named by the export, or inferred.
+
+    Inference: every author gets a score of twice the number of other authors who name
+    them (``@handle``, or the handle as a word) plus the number of other authors they
+    reply to; the best score wins if the account replied to someone. See docs/metrics.md.
+    """
+    authors: dict[str, str] = {}
+    for post in thread.posts:
+        authors.setdefault(normalise_handle(post.author), post.author)
+    wanted = [normalise_handle(h) for h in given if normalise_handle(h)]
+    if wanted:
+        handles = tuple(dict.fromkeys(wanted))
+        present = [h for h in handles if h in authors]
+        reason = "given with --company"
+        if not present:
+            reason += " (none of these accounts posted in this thread)"
+        return CompanyAccounts(handles, tuple(authors.get(h, h) for h in handles), reason)
+    if thread.company_hint:
+        handles = tuple(dict.fromkeys(thread.company_hint))
+        return CompanyAccounts(handles, tuple(authors.get(h, h) for h in handles), f"named by the {thread.source.format} export")
+    return _infer_company(thread, authors)
+
+
+def _infer_company(thread: Thread, authors: dict[str, str]) -> CompanyAccounts:
+    by_id = {p.id: normalise_handle(p.author) for p in thread.posts}
+    replies_to: dict[str, set[str]] = defaultdict(set)
+    named_by: dict[str, set[str]] = defaultdict(set)
+    words = {h: re.compile(rf"(?<![\w@]){re.escape(h)}(?!\w)", re.IGNORECASE) for h in authors if len(h) >= 3}
+    for post in thread.posts:
+        me = normalise_handle(post.author)
+        parent = by_id.get(post.parent_id or "")
+        if parent is not None and parent != me:
+            replies_to[me].add(parent)
+        named = mentions(post.text) | {h for h, rx in words.items() if rx.search(post.text)}
+        for handle in named:
+            if handle in authors and handle != me:
+                named_by[handle].add(me)
+    scores = Counter({h: 2 * len(named_by[h]) + len(replies_to[h]) for h in authors if replies_to[h]})
+    if not scores or scores.most_common(1)[0][1] < 2:
+        return CompanyAccounts((), (), "no account could be identified as the company; name it with --company")
+    handle, score = scores.most_common(1)[0]
+    reason = (
+        f"inferred: named by {len(named_by[handle])} other authors and replying to "
+        f"{len(replies_to[handle])} (score {score}); override with --company"
+    )
+    return CompanyAccounts((handle,), (authors[handle],), reason)
