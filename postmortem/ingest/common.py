@@ -9,12 +9,14 @@ Nothing here opens a file: :func:`postmortem.ingest.load` reads the bytes and ha
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from postmortem.errors import InputError, UsageError
@@ -44,6 +46,8 @@ class LoadOptions:
     """Zone for timestamps that carry no offset."""
     mapping: Mapping[str, str] = field(default_factory=dict)
     """Generic formats: our field name -> the column/key in the file."""
+    date_order: str = "auto"
+    """Slash dates such as ``03/10/2026``: ``dmy``, ``mdy`` or ``auto`` (decided per file)."""
 
     def zone(self) -> tzinfo:
         """The :class:`tzinfo` for naive timestamps."""
@@ -101,12 +105,15 @@ class TimestampError(ValueError):
     """A value could not be read as a timestamp."""
 
 
-def parse_timestamp(value: object, zone: tzinfo = timezone.utc) -> tuple[datetime, bool]:
+def parse_timestamp(
+    value: object, zone: tzinfo = timezone.utc, *, dayfirst: bool | None = None
+) -> tuple[datetime, bool]:
     """Parse the timestamp forms exports use; return (UTC datetime, was_naive).
 
     Accepts ISO-8601 (with ``Z`` or an offset, or naive: read in ``zone``), Twitter's
-    ``Wed Oct 10 20:19:24 +0000 2018``, RFC 2822, ``2011-05-10T14:00:00+0000`` and epoch
-    seconds or milliseconds (numbers or digit strings).
+    ``Wed Oct 10 20:19:24 +0000 2018``, RFC 2822, ``2011-05-10T14:00:00+0000``, epoch
+    seconds or milliseconds (numbers or digit strings), and the naive forms spreadsheets
+    write (see :func:`parse_spreadsheet_time`; ``dayfirst`` settles ``03/10/2026``).
     """
     if isinstance(value, bool) or value is None:
         raise TimestampError(f"not a timestamp: {value!r}")
@@ -127,13 +134,102 @@ def parse_timestamp(value: object, zone: tzinfo = timezone.utc) -> tuple[datetim
     try:
         parsed = datetime.fromisoformat(iso)
     except ValueError:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError) as exc:
-            raise TimestampError(f"not a recognised timestamp: {text[:40]!r}") from exc
+        spreadsheet = parse_spreadsheet_time(text, dayfirst)
+        if spreadsheet is not None:
+            parsed = spreadsheet
+        else:
+            try:
+                parsed = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError) as exc:
+                raise TimestampError(f"not a recognised timestamp: {text[:40]!r}") from exc
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=zone).astimezone(timezone.utc), True
     return parsed.astimezone(timezone.utc), False
+
+
+_NUMERIC_DATE = re.compile(
+    r"^(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})"
+    r"(?:(?:[ T]|,\s*|\s+at\s+)(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?)?$"
+)
+_NAMED_MONTH_FORMATS = (
+    "%b %d %Y %I:%M %p",
+    "%b %d %Y %I:%M:%S %p",
+    "%b %d %Y %H:%M",
+    "%b %d %Y %H:%M:%S",
+    "%b %d %Y",
+    "%d %b %Y %H:%M",
+    "%d %b %Y %H:%M:%S",
+    "%d %b %Y %I:%M %p",
+    "%d %b %Y",
+    "%Y-%m-%d %I:%M %p",
+    "%Y-%m-%d %I:%M:%S %p",
+)
+
+
+class AmbiguousDateError(TimestampError):
+    """A slash date whose day and month could be either way round (``03/10/2026``)."""
+
+
+def slash_date_order(text: str) -> bool | None:
+    """For ``a/b/yyyy`` dates: True if only day-first fits, False if only month-first, else None."""
+    match = _NUMERIC_DATE.match(text.strip())
+    if not match or len(match.group(1)) > 2 or match.group(2) == ".":
+        return None
+    first, second = int(match.group(1)), int(match.group(3))
+    if first > 12 >= second:
+        return True
+    if second > 12 >= first:
+        return False
+    return None
+
+
+def parse_spreadsheet_time(text: str, dayfirst: bool | None = None) -> datetime | None:
+    """Naive date-times as spreadsheets and social tools write them, or None if not one.
+
+    ``2026-10-03 14:05``, ``2026/10/03 14:05``, ``03.10.2026 14:05`` (dots: always day
+    first), ``10/3/2026 2:05 PM``, ``03/10/26 14:05``, ``Oct 3, 2026 2:05 PM``, ``3 Oct 2026``.
+    A slash date fits day-first if its first number exceeds 12, month-first if its second
+    does; otherwise ``dayfirst`` decides, and if that is None it raises AmbiguousDateError.
+    """
+    match = _NUMERIC_DATE.match(text.strip())
+    if match:
+        return _numeric_date(match, dayfirst, text)
+    cleaned = re.sub(r"\s+", " ", text.replace(",", " ").replace(" at ", " ")).strip()
+    cleaned = re.sub(r"(?i)\b([ap])\.?m\.?$", r"\1M", cleaned)
+    cleaned = re.sub(r"^(?:[A-Za-z]{3,9}) (?=[A-Za-z]{3,9} \d)", "", cleaned)  # "Tue Oct 3 2026"
+    cleaned = re.sub(r"\b(January|February|March|April|June|July|August|September|October|November|December)\b",
+                     lambda m: m.group(1)[:3], cleaned)
+    cleaned = re.sub(r"\bSept\b", "Sep", cleaned)
+    for fmt in _NAMED_MONTH_FORMATS:
+        try:
+            return datetime.strptime(cleaned, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _numeric_date(match: re.Match[str], dayfirst: bool | None, text: str) -> datetime:
+    a, sep, b, c = match.group(1), match.group(2), match.group(3), match.group(4)
+    hour, minute, second = (int(match.group(i) or 0) for i in (5, 6, 7))
+    meridiem = (match.group(8) or "").replace(".", "").upper()
+    if len(a) == 4:
+        year, month, day = int(a), int(b), int(c)
+    else:
+        year = int(c) + (2000 if len(c) == 2 else 0)
+        order = True if sep == "." else slash_date_order(text)
+        if order is None:
+            order = dayfirst
+        if order is None:
+            raise AmbiguousDateError(f"ambiguous date {text[:40]!r}: day/month or month/day?")
+        day, month = (int(a), int(b)) if order else (int(b), int(a))
+    if meridiem:
+        if not 1 <= hour <= 12:
+            raise TimestampError(f"not a recognised timestamp: {text[:40]!r}")
+        hour = hour % 12 + (12 if meridiem == "PM" else 0)
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError as exc:
+        raise TimestampError(f"not a valid date: {text[:40]!r} ({exc})") from exc
 
 
 _MS_THRESHOLD = 1e11  # epoch seconds reach 1e11 only in the year 5138
@@ -219,6 +315,7 @@ class ThreadBuilder:
         self.stubs = 0
         self.notes: list[str] = []
         self.naive_seen = False
+        self.dayfirst: bool | None = {"dmy": True, "mdy": False}.get(options.date_order)
         self._posts: dict[str, Post] = {}
 
     def record(self, count: int = 1) -> None:
@@ -245,7 +342,14 @@ class ThreadBuilder:
     def timestamp(self, value: object, record: str | int, field_name: str) -> datetime:
         """Parse a timestamp or raise an InputError naming record and field."""
         try:
-            parsed, naive = parse_timestamp(value, self.zone)
+            parsed, naive = parse_timestamp(value, self.zone, dayfirst=self.dayfirst)
+        except AmbiguousDateError as exc:
+            raise InputError(
+                self.raw.path,
+                f"{exc}; every date in this file fits both orders: pass --date-order dmy or mdy",
+                record=record,
+                field=field_name,
+            ) from exc
         except TimestampError as exc:
             raise InputError(self.raw.path, str(exc), record=record, field=field_name) from exc
         if naive:
@@ -344,3 +448,94 @@ def company_flags(posts: list[Post]) -> tuple[str, ...]:
         if post.is_company:
             seen.setdefault(normalise_handle(post.author), None)
     return tuple(seen)
+
+
+# --- Helpers for the platform parsers: raw JSON is checked here, so errors name the record. ---
+
+JsonObject = dict[str, Any]
+"""Raw JSON as read from an export (used only inside a parser module)."""
+
+
+def head_text(data: bytes, size: int = 65536) -> str:
+    """The start of ``data`` as text for sniffing: BOM and leading whitespace removed."""
+    chunk = data[:size]
+    if chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return chunk.decode("utf-16", errors="ignore").lstrip("\ufeff \t\r\n")
+    return chunk.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+
+
+def parse_json_text(text: str, path: str, *, record: str | None = None) -> Any:
+    """Parse a JSON document, or raise an InputError naming the line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = "truncated" if exc.pos >= len(text.rstrip()) else "invalid"
+        raise InputError(
+            path,
+            f"{where} JSON at line {exc.lineno} column {exc.colno} ({exc.msg})",
+            record=record,
+        ) from exc
+    except RecursionError as exc:
+        raise InputError(path, "JSON nested too deeply", record=record) from exc
+
+
+def json_lines(text: str, path: str) -> list[tuple[str, Any]]:
+    """Parse JSON Lines: ``("line N", value)`` for each non-blank line."""
+    out: list[tuple[str, Any]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            out.append((f"line {number}", parse_json_text(line, path, record=f"line {number}")))
+    return out
+
+
+def expect_dict(value: object, path: str, record: str | int | None, field: str | None = None) -> JsonObject:
+    """``value`` if it is a JSON object, else an InputError saying what was found."""
+    if not isinstance(value, dict):
+        raise InputError(path, f"expected an object, got {_json_type(value)}", record=record, field=field)
+    return value
+
+
+def expect_list(value: object, path: str, record: str | int | None, field: str | None = None) -> list[Any]:
+    """``value`` if it is a JSON array, else an InputError saying what was found."""
+    if not isinstance(value, list):
+        raise InputError(path, f"expected a list, got {_json_type(value)}", record=record, field=field)
+    return value
+
+
+def require(obj: Mapping[str, Any], key: str, path: str, record: str | int | None) -> Any:
+    """``obj[key]``, or an InputError naming the record and the missing field."""
+    value = obj.get(key)
+    if value is None or value == "":
+        raise InputError(path, "missing required field", record=record, field=key)
+    return value
+
+
+def require_id(obj: Mapping[str, Any], keys: tuple[str, ...], path: str, record: str | int | None) -> str:
+    """The first of ``keys`` holding a usable id (as text), or an InputError naming the first key."""
+    for key in keys:
+        value = obj.get(key)
+        if isinstance(value, (dict, list, bool)):
+            continue
+        found = as_id(value)
+        if found:
+            return found
+    raise InputError(path, "missing required field (an id)", record=record, field=keys[0])
+
+
+def optional_str(value: object) -> str | None:
+    """A string value, or None for anything else (numbers become text)."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def member_path(raw: RawInput, member: str) -> str:
+    """How errors name one file inside a folder or zip archive."""
+    return f"{raw.path}/{member}" if member else raw.path
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}
+    return names.get(type(value), "a number")

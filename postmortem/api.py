@@ -1,0 +1,154 @@
+"""The public Python API; the CLI is a thin layer over these functions.
+
+>>> from postmortem import api
+>>> thread = api.load_thread("examples/bodybugg/bodybugg_facebook.json")   # doctest: +SKIP
+>>> analysis = api.analyse(thread, company=["BodyBugg"], target="1h")      # doctest: +SKIP
+>>> analysis.posts.head()                                                  # doctest: +SKIP
+>>> api.write_report(analysis, pdf="report.pdf", json="metrics.json")     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from postmortem.analysis import analyse as _analyse
+from postmortem.analysis.results import Analysis, AnalysisOptions
+from postmortem.errors import UsageError
+from postmortem.ingest import load
+from postmortem.ingest.common import parse_zone
+from postmortem.model import Collection, Thread
+from postmortem.outputs import check_target, write_atomic
+from postmortem.units import parse_duration
+
+PAPER_SIZES = ("A4", "Letter")
+
+
+def parse_mapping(items: Iterable[str]) -> dict[str, str]:
+    """``["created_at=Date", "text=Message"]`` -> ``{"created_at": "Date", "text": "Message"}``."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        field_name, sep, column = item.partition("=")
+        if not sep or not field_name.strip() or not column.strip():
+            raise UsageError(f"--map {item!r}: expected FIELD=COLUMN, e.g. --map created_at=Date")
+        mapping[field_name.strip()] = column.strip()
+    return mapping
+
+
+def select(collection: Collection, company: Iterable[str] = (), conversation: Iterable[str] = ()) -> Thread:
+    """One thread from a collection (several conversations of one company are merged)."""
+    companies, conversations = tuple(company), tuple(conversation)
+    try:
+        from postmortem.ingest.select import select_thread
+    except ImportError:  # pragma: no cover - until multi-conversation selection lands
+        if len(collection.threads) == 1:
+            return collection.threads[0]
+        raise UsageError(f"{collection.source.path}: holds {len(collection.threads)} conversations") from None
+    return select_thread(collection, company=companies, conversation=conversations)
+
+
+def load_thread(
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    tz: str = "UTC",
+    mapping: Mapping[str, str] | None = None,
+    company: Iterable[str] = (),
+    conversation: Iterable[str] = (),
+) -> Thread:
+    """Load an export and return the thread to report on."""
+    return select(load(path, fmt, tz=tz, mapping=mapping), company, conversation)
+
+
+def analyse(
+    thread: Thread,
+    *,
+    company: Iterable[str] = (),
+    target: str | float = 3600.0,
+    tz: str = "UTC",
+    sentiment: str = "vader",
+) -> Analysis:
+    """Measure a thread (``target`` as seconds or a duration such as ``"1h"``)."""
+    target_s = parse_duration(target) if isinstance(target, str) else float(target)
+    parse_zone(tz)
+    options = AnalysisOptions(company=tuple(company), target_s=target_s, tz=tz, sentiment=sentiment)
+    return _analyse(thread, options)
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where to write each output (None: not wanted)."""
+
+    pdf: Path | None = None
+    html: Path | None = None
+    json: Path | None = None
+    csv: Path | None = None
+
+    def targets(self) -> list[Path]:
+        """Every requested path."""
+        return [p for p in (self.pdf, self.html, self.json, self.csv) if p is not None]
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How the report looks."""
+
+    title: str | None = None
+    paper: str = "A4"
+    templates: Path | None = None
+    generated_at: datetime | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def render_outputs(analysis: Analysis, outputs: Outputs, render: RenderOptions | None = None) -> dict[Path, bytes]:
+    """Produce every requested output in memory (nothing is written)."""
+    from postmortem.report.context import ReportMeta, build_context
+    from postmortem.report.exports import metrics_json, posts_csv
+    from postmortem.report.render import render_html, write_pdf_bytes
+
+    render = render or RenderOptions()
+    if render.paper not in PAPER_SIZES:
+        raise UsageError(f"--paper {render.paper!r}: choose {' or '.join(PAPER_SIZES)}")
+    results: dict[Path, bytes] = {}
+    if outputs.json is not None:
+        results[outputs.json] = metrics_json(analysis).encode("utf-8")
+    if outputs.csv is not None:
+        results[outputs.csv] = posts_csv(analysis).encode("utf-8")
+    if outputs.pdf is not None or outputs.html is not None:
+        meta = ReportMeta(tz=analysis.options.tz, title=render.title, generated_at=render.generated_at)
+        ctx = build_context(analysis, meta)
+        html = render_html(ctx, render.templates, paper=render.paper)
+        if outputs.html is not None:
+            results[outputs.html] = html.encode("utf-8")
+        if outputs.pdf is not None:
+            results[outputs.pdf] = write_pdf_bytes(html, render.templates)
+    return results
+
+
+def write_report(
+    analysis: Analysis,
+    outputs: Outputs,
+    render: RenderOptions | None = None,
+    *,
+    force: bool = False,
+    mkdir: bool = False,
+) -> list[Path]:
+    """Render and write every requested output atomically; existing files need ``force``."""
+    check_outputs(outputs, force=force, mkdir=mkdir)
+    rendered = render_outputs(analysis, outputs, render)
+    for path, data in rendered.items():
+        write_atomic(path, data)
+    return list(rendered)
+
+
+def check_outputs(outputs: Outputs, *, force: bool = False, mkdir: bool = False) -> None:
+    """Fail before any work when an output cannot be written."""
+    targets = outputs.targets()
+    if not targets:
+        raise UsageError("nothing to write: give -o FILE.pdf, --html, --json or --csv")
+    if len(set(map(str, targets))) != len(targets):
+        raise UsageError("two outputs point at the same file")
+    for path in targets:
+        check_target(path, force=force, mkdir=mkdir)

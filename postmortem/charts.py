@@ -1,0 +1,208 @@
+"""Charts for the report: each built on an explicit matplotlib Figure, returned as SVG text.
+
+Data preparation is separate from drawing (``*_data`` functions are pure and tested on
+their own); charts always plot aggregated windows, never one mark per post beyond the
+company replies, which are capped.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from postmortem.timeline import CREATED_AT, ID, IS_COMPANY, PARENT_ID, RESPONSE_S, ROLE_COMPANY, ROLE_COMPLAINANT, ROLE_CROWD
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from postmortem.analysis.results import Analysis
+
+# Okabe-Ito colour-blind-safe palette.
+ROLE_COLOURS = {ROLE_COMPANY: "#0072B2", ROLE_COMPLAINANT: "#D55E00", ROLE_CROWD: "#CC79A7"}
+MOOD_COLOUR = "#009E73"
+TARGET_COLOUR = "#D55E00"
+INK = "#222222"
+GRID = "#dddddd"
+FONT = "DejaVu Sans"
+MAX_REPLY_MARKS = 200
+
+
+@dataclass(frozen=True)
+class VolumeData:
+    """Posts per window by role, mean crowd mood per window, company reply times."""
+
+    starts: pd.DatetimeIndex
+    counts: dict[str, np.ndarray]
+    mood: np.ndarray
+    reply_times: pd.DatetimeIndex
+    window_s: float
+
+
+def volume_data(analysis: Analysis, tz: str = "UTC") -> VolumeData:
+    """Aggregate the windows table for the volume chart (times shown in ``tz``)."""
+    windows = analysis.windows
+    starts = pd.DatetimeIndex(windows["start"]).tz_convert(tz)
+    posts = analysis.posts
+    replies = posts.loc[posts[IS_COMPANY] & posts[PARENT_ID].notna(), CREATED_AT]
+    reply_times = pd.DatetimeIndex(replies).tz_convert(tz)[:MAX_REPLY_MARKS]
+    return VolumeData(
+        starts=starts,
+        counts={role: windows[role].to_numpy(dtype=float) for role in (ROLE_COMPLAINANT, ROLE_CROWD, ROLE_COMPANY)},
+        mood=windows["crowd_sentiment"].to_numpy(dtype=float),
+        reply_times=reply_times,
+        window_s=analysis.window_s,
+    )
+
+
+def delay_data(analysis: Analysis) -> np.ndarray:
+    """Response delays of answered inbound posts, in minutes."""
+    delays = analysis.posts[RESPONSE_S].dropna().to_numpy(dtype=float)
+    return delays / 60.0
+
+
+def _figure(width_in: float = 7.0, height_in: float = 3.0) -> Figure:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width_in, height_in), dpi=100, layout="constrained")
+    return fig
+
+
+def _style(ax: Axes) -> None:
+    ax.grid(True, axis="y", color=GRID, linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=8, colors=INK)
+
+
+def figure_to_svg(fig: Figure) -> str:
+    """Serialise a figure to SVG text (fonts kept as text, no metadata dates)."""
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "postmortem", "font.family": FONT}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
+def _time_axis(ax: Axes, tz: str) -> None:
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(tz=tz)
+    ax.xaxis.set_major_locator(locator)
+    formatter = mdates.ConciseDateFormatter(locator, tz=tz)
+    ax.xaxis.set_major_formatter(formatter)
+
+
+def build_volume_chart(data: VolumeData, tz: str = "UTC", phases: list[tuple[pd.Timestamp, pd.Timestamp, str]] | None = None) -> Figure:
+    """Stacked posts per window by role, the crowd's mean mood, company replies marked."""
+    fig = _figure(7.0, 3.0)
+    ax = fig.add_subplot()
+    _style(ax)
+    width = pd.Timedelta(seconds=data.window_s * 0.9)
+    bottom = np.zeros(len(data.starts))
+    centres = data.starts + pd.Timedelta(seconds=data.window_s / 2)
+    labels = {ROLE_COMPLAINANT: "complainants", ROLE_CROWD: "crowd", ROLE_COMPANY: "company"}
+    for role, values in data.counts.items():
+        ax.bar(centres, values, width=width, bottom=bottom, color=ROLE_COLOURS[role], label=labels[role], linewidth=0)
+        bottom = bottom + values
+    for start, end, name in phases or []:
+        ax.axvspan(start, end, color="#000000", alpha=0.04, linewidth=0)
+        ax.text(start, 1.0, f" {name}", transform=ax.get_xaxis_transform(), fontsize=7, color="#555555", va="top")
+    if len(data.reply_times):
+        ax.plot(
+            data.reply_times,
+            np.zeros(len(data.reply_times)),
+            linestyle="none",
+            marker="^",
+            markersize=6,
+            color=ROLE_COLOURS[ROLE_COMPANY],
+            clip_on=False,
+            label="company reply",
+        )
+    ax.set_ylabel("posts per window", fontsize=8, color=INK)
+    ax.set_ylim(bottom=0, top=max(1.0, float(bottom.max()) * 1.15))
+    mood_ax = ax.twinx()
+    mood_ax.plot(centres, data.mood, color=MOOD_COLOUR, linewidth=1.6, marker="o", markersize=2.5, label="crowd mood")
+    mood_ax.axhline(0, color=MOOD_COLOUR, linewidth=0.5, linestyle=":")
+    mood_ax.set_ylim(-1.05, 1.05)
+    mood_ax.set_ylabel("mean sentiment (\u22121 to +1)", fontsize=8, color=MOOD_COLOUR)
+    mood_ax.tick_params(labelsize=8, colors=MOOD_COLOUR)
+    mood_ax.spines["top"].set_visible(False)
+    _time_axis(ax, tz)
+    handles, names = ax.get_legend_handles_labels()
+    mood_handles, mood_names = mood_ax.get_legend_handles_labels()
+    ax.legend(handles + mood_handles, names + mood_names, fontsize=7, ncols=5, loc="upper left", bbox_to_anchor=(0, -0.16), frameon=False)
+    return fig
+
+
+def build_sentiment_chart(analysis: Analysis, tz: str = "UTC") -> Figure:
+    """The crowd's rolling mood with the company's posts marked by their own tone."""
+    from postmortem.analysis.sentiment import crowd_rolling
+
+    fig = _figure(7.0, 2.6)
+    ax = fig.add_subplot()
+    _style(ax)
+    rolling = crowd_rolling(analysis.posts, analysis.window_s)
+    if len(rolling):
+        rolling = _thin(rolling, 2000)
+        ax.plot(rolling.index.tz_convert(tz), rolling.to_numpy(), color=MOOD_COLOUR, linewidth=1.6, label="crowd mood (rolling mean)")
+    company = analysis.posts.loc[analysis.posts[IS_COMPANY]]
+    if len(company):
+        company = company.head(MAX_REPLY_MARKS)
+        ax.scatter(
+            pd.DatetimeIndex(company[CREATED_AT]).tz_convert(tz),
+            company["sentiment"],
+            color=ROLE_COLOURS[ROLE_COMPANY],
+            marker="^",
+            s=22,
+            zorder=3,
+            label="company post (its own tone)",
+        )
+    ax.axhline(0, color="#888888", linewidth=0.6, linestyle=":")
+    ax.axhspan(-1.05, -0.05, color="#D55E00", alpha=0.04, linewidth=0)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_ylabel("sentiment (\u22121 to +1)", fontsize=8, color=INK)
+    _time_axis(ax, tz)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.16), ncols=2, frameon=False)
+    return fig
+
+
+def _thin(series: pd.Series, limit: int) -> pd.Series:
+    if len(series) <= limit:
+        return series
+    step = int(np.ceil(len(series) / limit))
+    return series.iloc[::step]
+
+
+def build_delay_chart(delays_min: np.ndarray, target_s: float) -> Figure:
+    """Histogram of response delays on a log time axis, with the target marked."""
+    fig = _figure(7.0, 2.4)
+    ax = fig.add_subplot()
+    _style(ax)
+    edges = np.array([0, 5, 15, 30, 60, 120, 240, 480, 1440, 2880, 10080, np.inf])
+    labels = ["<5m", "5-15m", "15-30m", "30-60m", "1-2h", "2-4h", "4-8h", "8-24h", "1-2d", "2-7d", ">7d"]
+    counts, _ = np.histogram(delays_min, bins=edges)
+    target_min = target_s / 60.0
+    colours = [ROLE_COLOURS[ROLE_COMPANY] if edges[i + 1] <= target_min else TARGET_COLOUR for i in range(len(labels))]
+    positions = np.arange(len(labels))
+    ax.bar(positions, counts, color=colours, width=0.8, linewidth=0)
+    ax.set_xticks(positions, labels)
+    boundary = int(np.searchsorted(edges, target_min, side="left"))
+    ax.axvline(boundary - 0.5, color=INK, linewidth=1, linestyle="--")
+    ax.text(boundary - 0.45, 1.0, "target", transform=ax.get_xaxis_transform(), fontsize=7, va="top", color=INK)
+    ax.set_ylabel("answered posts", fontsize=8, color=INK)
+    ax.set_ylim(0, max(1, int(counts.max()) + 1) if len(counts) else 1)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    return fig
+
+
+def reply_ids(analysis: Analysis) -> list[str]:
+    """Ids of company replies (posts with a parent), in time order."""
+    posts = analysis.posts
+    return posts.loc[posts[IS_COMPANY] & posts[PARENT_ID].notna(), ID].astype(str).tolist()

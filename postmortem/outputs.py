@@ -1,0 +1,71 @@
+"""Writing outputs safely: atomically, never over an existing file without ``force``,
+and with spreadsheet formulas neutralised in CSV exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from postmortem.errors import OutputError
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def check_target(path: Path, *, force: bool = False, mkdir: bool = False) -> None:
+    """Fail before any work if ``path`` exists (without force) or its folder is missing."""
+    if path.exists() and path.is_dir():
+        raise OutputError(f"{path}: is a folder, expected a file name")
+    if path.exists() and not force:
+        raise OutputError(f"{path}: already exists; use --force to overwrite it")
+    parent = path.parent
+    if not parent.exists():
+        if mkdir:
+            parent.mkdir(parents=True, exist_ok=True)
+        else:
+            raise OutputError(f"{path}: folder {parent} does not exist; create it or use --mkdir")
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write to a temporary file beside ``path``, then rename it into place."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def neutralise_cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection guidance)."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], *, neutralise: Sequence[bool] | None = None) -> str:
+    """CSV with the given columns; text columns (``neutralise`` True) are made formula-safe."""
+    guard = list(neutralise) if neutralise is not None else [True] * len(header)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(
+            neutralise_cell(v) if g else ("" if v is None else v) for v, g in zip(row, guard, strict=True)
+        )
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Report building: context, rendering (HTML, PDF) and machine-readable exports."""

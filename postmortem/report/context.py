@@ -1,0 +1,428 @@
+"""The report context: every value the templates show, computed once, typed and tested.
+
+``build_context(analysis, meta)`` turns an :class:`~postmortem.analysis.Analysis` into a
+:class:`ReportContext`; the PDF, HTML and Markdown twins all render from it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone, tzinfo
+
+import pandas as pd
+
+from postmortem import __version__
+from postmortem.analysis.results import Analysis, Lesson
+from postmortem.analysis.sentiment import classify
+from postmortem.timeline import (
+    ADDRESSED,
+    AUTHOR,
+    AUTHOR_HANDLE,
+    AUTHOR_NAME,
+    CREATED_AT,
+    DEPTH,
+    ID,
+    IS_COMPANY,
+    PARENT_ID,
+    RESPONSE_S,
+    ROLE,
+    ROLE_COMPANY,
+    ROLE_COMPLAINANT,
+    SENTIMENT,
+    TEXT,
+    children_map,
+)
+from postmortem.units import format_duration
+
+QUOTE_CHARS = 280
+TREE_ROWS = 120
+TABLE_ROWS = 12
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """What the report needs besides the analysis: display choices and provenance."""
+
+    tz: str = "UTC"
+    title: str | None = None
+    generated_at: datetime | None = None
+    """Fixed in tests (golden files); now when None."""
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A key figure on the summary page."""
+
+    label: str
+    value: str
+    note: str
+    tone: str = "neutral"
+    """good, bad or neutral: colours the tile."""
+
+
+@dataclass(frozen=True)
+class PostView:
+    """A post as shown in tables and quotes."""
+
+    id: str
+    time: str
+    author: str
+    author_name: str
+    role: str
+    text: str
+    sentiment: float
+    mood: str
+    depth: int = 0
+    response: str | None = None
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A key moment in the timeline."""
+
+    label: str
+    post: PostView
+
+
+@dataclass(frozen=True)
+class LessonView:
+    """A lesson with its evidence quoted."""
+
+    id: str
+    title: str
+    verdict: str
+    severity: str | None
+    why: str
+    recommendation: str
+    quotes: tuple[PostView, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An SVG chart ready to embed (``data:`` URI), with its caption."""
+
+    id: str
+    title: str
+    caption: str
+    data_uri: str
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything the templates show."""
+
+    title: str
+    company: str
+    company_reason: str
+    platform: str
+    period: str
+    duration: str
+    tz: str
+    generated: str
+    source_path: str
+    source_format: str
+    sha256: str
+    version: str
+    summary: tuple[str, ...]
+    tiles: tuple[Tile, ...]
+    impact: tuple[tuple[str, str], ...]
+    charts: dict[str, Chart]
+    moments: tuple[Moment, ...]
+    slowest: tuple[PostView, ...]
+    unanswered: tuple[PostView, ...]
+    unanswered_total: int
+    conversation: tuple[PostView, ...]
+    conversation_omitted: int
+    lessons_bad: tuple[LessonView, ...]
+    lessons_good: tuple[LessonView, ...]
+    coverage: tuple[str, ...]
+    partial: bool
+    settings: tuple[tuple[str, str], ...]
+    sentiment_method: str
+    response_target: str
+    notes: tuple[str, ...] = field(default=())
+
+
+def _zone(tz: str) -> tzinfo:
+    from postmortem.ingest.common import parse_zone
+
+    return parse_zone(tz)
+
+
+def format_time(value: datetime | pd.Timestamp, zone: tzinfo, with_date: bool = True) -> str:
+    """``Mon 12 Apr 2010 14:03`` in the report's zone."""
+    moment = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+    local = moment.astimezone(zone)
+    return local.strftime("%a %d %b %Y %H:%M" if with_date else "%H:%M")
+
+
+def _shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _post_view(row: pd.Series, zone: tzinfo, limit: int = QUOTE_CHARS) -> PostView:
+    response = row.get(RESPONSE_S)
+    return PostView(
+        id=str(row[ID]),
+        time=format_time(row[CREATED_AT], zone),
+        author="@" + str(row[AUTHOR_HANDLE]),
+        author_name=str(row[AUTHOR_NAME] or ""),
+        role=str(row[ROLE]),
+        text=_shorten(str(row[TEXT]), limit),
+        sentiment=round(float(row[SENTIMENT]), 2),
+        mood=classify(float(row[SENTIMENT])),
+        depth=int(row[DEPTH]),
+        response=None if response is None or pd.isna(response) else format_duration(float(response)),
+    )
+
+
+def _signed(value: float | None) -> str:
+    return "\u2014" if value is None else f"{value:+.2f}"
+
+
+def build_tiles(analysis: Analysis) -> tuple[Tile, ...]:
+    """The key figures: first response, median response, unanswered, breaches, drift, people."""
+    r, s = analysis.response, analysis.sentiment
+    target = format_duration(r.target_s)
+    first_tone = "neutral" if r.first_response_s is None and r.inbound == 0 else (
+        "good" if r.first_response_s is not None and r.first_response_s <= r.target_s else "bad"
+    )
+    participants = int(analysis.posts[AUTHOR].nunique())
+    return (
+        Tile("First response", format_duration(r.first_response_s) if r.first_response_s is not None else "never",
+             f"target {target}", first_tone),
+        Tile("Median response", format_duration(r.median_response_s), f"over {r.answered} answered posts",
+             "good" if r.median_response_s is not None and r.median_response_s <= r.target_s else "neutral"
+             if r.median_response_s is None else "bad"),
+        Tile("Unanswered", f"{r.unanswered} of {r.inbound}", "posts addressed to the company",
+             "good" if r.unanswered == 0 and r.inbound else "bad" if r.unanswered else "neutral"),
+        Tile("Target breaches", str(r.breaches), f"{r.answered_late} answered late, {r.unanswered_overdue} still open",
+             "bad" if r.breaches else "good"),
+        Tile("Sentiment drift", _signed(s.drift), f"crowd mood {_signed(s.crowd_start)} \u2192 {_signed(s.crowd_end)}",
+             "neutral" if s.drift is None or abs(s.drift) < 0.05 else "good" if s.drift > 0 else "bad"),
+        Tile("People involved", str(participants), f"{len(analysis.posts)} posts", "neutral"),
+    )
+
+
+def build_summary(analysis: Analysis, zone: tzinfo, company: str) -> tuple[str, ...]:
+    """Three to five sentences written from the measured facts."""
+    posts, r, s = analysis.posts, analysis.response, analysis.sentiment
+    people = int(posts[AUTHOR].nunique())
+    span = format_duration((analysis.end - analysis.start).total_seconds())
+    sentences = []
+    first = posts.loc[posts[ADDRESSED]].head(1)
+    if len(first):
+        row = first.iloc[0]
+        sentences.append(
+            f"On {format_time(row[CREATED_AT], zone)}, @{row[AUTHOR_HANDLE]} posted a complaint addressed to "
+            f"{company}; over {span}, {len(posts)} posts from {people} people followed."
+        )
+    else:
+        sentences.append(f"The thread holds {len(posts)} posts from {people} people over {span}.")
+    if r.inbound and r.first_response_s is None:
+        sentences.append(f"{company} never replied in the thread: all {r.inbound} posts addressed to it went unanswered.")
+    elif r.inbound:
+        verdict = "within" if r.first_response_s is not None and r.first_response_s <= r.target_s else "outside"
+        sentences.append(
+            f"{company} first replied after {format_duration(r.first_response_s)}, {verdict} the "
+            f"{format_duration(r.target_s)} target, and answered {r.answered} of the {r.inbound} posts addressed to it "
+            f"(median delay {format_duration(r.median_response_s)})."
+        )
+    if s.drift is not None and s.crowd_min_at is not None:
+        direction = "fell" if s.drift < -0.05 else "rose" if s.drift > 0.05 else "held roughly level"
+        sentences.append(
+            f"The crowd's mood {direction} from {_signed(s.crowd_start)} to {_signed(s.crowd_end)} "
+            f"(drift {_signed(s.drift)}), at its lowest ({_signed(s.crowd_min)}) on {format_time(s.crowd_min_at, zone)}."
+        )
+    bad = [lesson for lesson in analysis.lessons if lesson.verdict == "went_badly"]
+    if bad:
+        sentences.append(f"The lesson that matters most: {bad[0].title[0].lower()}{bad[0].title[1:]}.")
+    return tuple(sentences)
+
+
+def _lesson_view(lesson: Lesson, by_id: dict[str, pd.Series], zone: tzinfo) -> LessonView:
+    quotes = tuple(_post_view(by_id[i], zone, 220) for i in lesson.evidence if i in by_id)[:4]
+    return LessonView(lesson.id, lesson.title, lesson.verdict, lesson.severity, lesson.why, lesson.recommendation, quotes)
+
+
+def _moments(analysis: Analysis, by_id: dict[str, pd.Series], zone: tzinfo) -> tuple[Moment, ...]:
+    posts = analysis.posts
+    found: list[tuple[str, str | None]] = [
+        ("First complaint", analysis.response.first_inbound_id),
+        ("First company reply", analysis.response.first_reply_id),
+        ("Lowest crowd mood", analysis.sentiment.crowd_min_post),
+    ]
+    company = posts.loc[posts[IS_COMPANY]]
+    if len(company):
+        found.append(("Last company post", str(company.iloc[-1][ID])))
+    found.append(("Last word", str(posts.iloc[-1][ID])))
+    moments: list[Moment] = []
+    seen: set[tuple[str, str]] = set()
+    for label, post_id in found:
+        if post_id is None or post_id not in by_id or (label, post_id) in seen:
+            continue
+        seen.add((label, post_id))
+        moments.append(Moment(label, _post_view(by_id[post_id], zone)))
+    moments.sort(key=lambda m: by_id[m.post.id][CREATED_AT])
+    return tuple(moments)
+
+
+def conversation_rows(posts: pd.DataFrame, limit: int = TREE_ROWS) -> tuple[list[str], int]:
+    """Post ids in reply-tree order (each branch under its parent, by time), capped at ``limit``.
+
+    When the thread is longer than ``limit``, branches are kept whole in order of how many
+    company posts and how many posts they hold; the rest are counted as omitted.
+    """
+    children = children_map(posts)
+    roots = posts.loc[posts[PARENT_ID].isna(), ID].tolist()
+
+    def walk(node: str) -> list[str]:
+        order, stack = [], [node]
+        while stack:
+            current = stack.pop()
+            order.append(current)
+            stack.extend(reversed(children.get(current, [])))
+        return order
+
+    branches = [walk(root) for root in roots]
+    if sum(len(b) for b in branches) <= limit:
+        return [i for b in branches for i in b], 0
+    company = set(posts.loc[posts[IS_COMPANY], ID])
+    ranked = sorted(range(len(branches)), key=lambda n: (-sum(i in company for i in branches[n]), -len(branches[n])))
+    keep: set[int] = set()
+    used = 0
+    for n in ranked:
+        size = min(len(branches[n]), limit - used)
+        if size <= 0:
+            break
+        keep.add(n)
+        used += size
+    rows: list[str] = []
+    for n, branch in enumerate(branches):
+        if n in keep:
+            rows.extend(branch[: max(0, limit - len(rows))])
+    return rows, len(posts) - len(rows)
+
+
+def _chart_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def build_charts(analysis: Analysis, tz: str) -> dict[str, Chart]:
+    """Render the charts to SVG data URIs."""
+    from postmortem import charts
+
+    volume = charts.build_volume_chart(charts.volume_data(analysis, tz), tz)
+    sentiment = charts.build_sentiment_chart(analysis, tz)
+    delays = charts.build_delay_chart(charts.delay_data(analysis), analysis.response.target_s)
+    window = format_duration(analysis.window_s)
+    return {
+        "volume": Chart(
+            "volume",
+            "Posts over time",
+            f"Posts per {window} window, stacked by role; triangles mark company replies; "
+            f"the line is the mean sentiment of non-company posts in each window. Times in {tz}.",
+            _chart_uri(charts.figure_to_svg(volume)),
+        ),
+        "sentiment": Chart(
+            "sentiment",
+            "Sentiment over time",
+            f"Rolling mean sentiment of non-company posts over a trailing {window} window "
+            f"(VADER compound, \u22121 to +1; shaded band is negative); triangles are company posts at their own tone.",
+            _chart_uri(charts.figure_to_svg(sentiment)),
+        ),
+        "delays": Chart(
+            "delays",
+            "Response delays",
+            f"Delay from each answered post to the company's first reply in its thread; bars past the dashed line "
+            f"breach the {format_duration(analysis.response.target_s)} target.",
+            _chart_uri(charts.figure_to_svg(delays)),
+        ),
+    }
+
+
+def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_charts: bool = True) -> ReportContext:
+    """Everything the templates need, computed from one analysis."""
+    meta = meta or ReportMeta()
+    zone = _zone(meta.tz)
+    posts = analysis.posts
+    thread = analysis.thread
+    by_id = {str(row[ID]): row for _, row in posts.iterrows()}
+    company = ", ".join("@" + h for h in analysis.company.display) or "the company"
+    r = analysis.response
+    answered = posts.loc[posts[RESPONSE_S].notna()].sort_values(RESPONSE_S, ascending=False)
+    open_posts = posts.loc[posts[ADDRESSED] & posts[RESPONSE_S].isna()]
+    open_sorted = open_posts.assign(_c=open_posts[ROLE] != ROLE_COMPLAINANT).sort_values(["_c", CREATED_AT])
+    tree_ids, omitted = conversation_rows(posts)
+    generated = meta.generated_at or datetime.now(timezone.utc)
+    title = meta.title or thread.title or f"Post-mortem: {company} on {thread.platform.capitalize()}"
+    engagement = []
+    likes = posts["likes"].dropna()
+    shares = posts["shares"].dropna()
+    if len(likes):
+        engagement.append(("Likes on posts", f"{int(likes.sum()):,}"))
+    if len(shares):
+        engagement.append(("Shares", f"{int(shares.sum()):,}"))
+    complainants = posts.loc[posts[ROLE] == ROLE_COMPLAINANT, AUTHOR].nunique()
+    non_company = posts.loc[posts[ROLE] != ROLE_COMPANY]
+    impact = (
+        ("Posts", f"{len(posts):,}"),
+        ("People", f"{posts[AUTHOR].nunique():,} ({complainants} complainants, "
+                   f"{non_company[AUTHOR].nunique() - complainants} others, {len(analysis.company.handles)} company)"),
+        ("Company posts", f"{r.company_posts:,}"),
+        ("Posts addressed to the company", f"{r.inbound:,}"),
+        ("Negative posts from customers and crowd", f"{int((non_company[SENTIMENT] <= -0.05).sum()):,} of {len(non_company):,}"),
+        ("Duration", format_duration((analysis.end - analysis.start).total_seconds())),
+        *engagement,
+    )
+    cov = thread.coverage
+    settings = (
+        ("Company accounts", f"{company} ({analysis.company.reason})"),
+        ("Response target", format_duration(r.target_s)),
+        ("Time zone for display", meta.tz),
+        ("Naive timestamps read in", thread.source.timezone_assumed or "not applicable (all timestamps carried an offset)"),
+        ("Sentiment method", analysis.sentiment.method),
+        ("Time window", format_duration(analysis.window_s)),
+    )
+    lessons = [_lesson_view(lesson, by_id, zone) for lesson in analysis.lessons]
+    return ReportContext(
+        title=title,
+        company=company,
+        company_reason=analysis.company.reason,
+        platform=thread.platform.capitalize(),
+        period=f"{format_time(analysis.start, zone)} \u2013 {format_time(analysis.end, zone)} ({meta.tz})",
+        duration=format_duration((analysis.end - analysis.start).total_seconds()),
+        tz=meta.tz,
+        generated=generated.astimezone(timezone.utc).strftime("%d %b %Y %H:%M UTC"),
+        source_path=thread.source.path,
+        source_format=thread.source.format,
+        sha256=thread.source.sha256,
+        version=__version__,
+        summary=build_summary(analysis, zone, company),
+        tiles=build_tiles(analysis),
+        impact=impact,
+        charts=build_charts(analysis, meta.tz) if with_charts else {},
+        moments=_moments(analysis, by_id, zone),
+        slowest=tuple(_post_view(row, zone, 160) for _, row in answered.head(TABLE_ROWS).iterrows()),
+        unanswered=tuple(_post_view(row, zone, 160) for _, row in open_sorted.head(TABLE_ROWS).iterrows()),
+        unanswered_total=len(open_posts),
+        conversation=tuple(_post_view(by_id[i], zone, 400) for i in tree_ids),
+        conversation_omitted=omitted,
+        lessons_bad=tuple(v for v in lessons if v.verdict == "went_badly"),
+        lessons_good=tuple(v for v in lessons if v.verdict == "went_well"),
+        coverage=tuple(cov.lines()),
+        partial=cov.is_partial,
+        settings=settings,
+        sentiment_method=analysis.sentiment.method,
+        response_target=format_duration(r.target_s),
+    )
+
+
+def context_fields() -> Sequence[str]:
+    """Names of the context's fields (the template contract test uses it)."""
+    from dataclasses import fields
+
+    return [f.name for f in fields(ReportContext)]

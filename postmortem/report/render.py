@@ -1,0 +1,105 @@
+"""Render a :class:`ReportContext` to HTML with Jinja2 and to PDF with WeasyPrint.
+
+WeasyPrint gets a URL fetcher that serves ``data:`` URIs and files inside the template
+folder only: post text is escaped by Jinja2, and even so nothing in a report can make the
+renderer reach the network or read other local files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import jinja2
+
+from postmortem.errors import UsageError
+from postmortem.report.context import ReportContext
+from postmortem.units import format_duration
+
+
+class BlockedFetch(ValueError):
+    """A resource outside the allowed set was requested while rendering."""
+
+
+def default_template_dir() -> Path:
+    """The templates shipped with the package (``report_templates/`` in the source tree)."""
+    try:
+        packaged = Path(str(resources.files("postmortem.report_templates")))
+        if (packaged / "report.html").is_file():
+            return packaged
+    except ModuleNotFoundError:  # an editable install maps the folder only in the source tree
+        pass
+    source_tree = Path(__file__).resolve().parents[2] / "report_templates"
+    return source_tree
+
+
+def environment(template_dir: Path) -> jinja2.Environment:
+    """One Jinja2 environment: autoescaping on, undefined names are errors."""
+    if not (template_dir / "report.html").is_file():
+        raise UsageError(f"{template_dir}: no report.html template in this folder")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["duration"] = format_duration
+    env.filters["signed"] = lambda v: "\u2014" if v is None else f"{v:+.2f}"
+    return env
+
+
+def render_html(ctx: ReportContext, template_dir: Path | None = None, *, template: str = "report.html", paper: str = "A4") -> str:
+    """The report as one self-contained HTML document."""
+    env = environment(template_dir or default_template_dir())
+    values: dict[str, Any] = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)}
+    return env.get_template(template).render(ctx=ctx, paper=paper, **values)
+
+
+def safe_url_fetcher(allowed_root: Path) -> Any:
+    """A WeasyPrint URL fetcher serving ``data:`` URIs and files under ``allowed_root`` only.
+
+    Every refused URL is recorded in the fetcher's ``blocked`` list (tests read it).
+    """
+    from weasyprint.urls import URLFetcher
+
+    root = allowed_root.resolve()
+
+    class SafeFetcher(URLFetcher):  # type: ignore[misc]
+        """Refuses the network and every local file outside the template folder."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, timeout=1)
+            self.blocked: list[str] = []
+            self.served: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parsed = urlparse(url)
+            allowed = parsed.scheme == "data"
+            if parsed.scheme == "file":
+                target = Path(unquote(parsed.path)).resolve()
+                allowed = target.is_relative_to(root) and target.is_file()
+            if not allowed:
+                self.blocked.append(url)
+                raise BlockedFetch(f"blocked resource while rendering: {url[:80]}")
+            self.served.append(url[:60])
+            return super().fetch(url, headers)
+
+    return SafeFetcher()
+
+
+def write_pdf_bytes(html: str, template_dir: Path | None = None) -> bytes:
+    """Render HTML to PDF bytes (only ``data:`` URIs and template files can be fetched)."""
+    from weasyprint import HTML
+
+    folder = (template_dir or default_template_dir()).resolve()
+    # WeasyPrint logs each refused fetch as a warning; the fetcher already refused it.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    document = HTML(string=html, base_url=folder.as_uri() + "/", url_fetcher=safe_url_fetcher(folder))
+    result = document.write_pdf()
+    assert result is not None
+    return bytes(result)
