@@ -87,7 +87,7 @@ def compute_sentiment(posts: pd.DataFrame, window_s: float, method: str) -> Sent
     crowd = posts.loc[posts[ROLE] != ROLE_COMPANY, [ID, CREATED_AT, SENTIMENT]]
     company_mean = float(company.mean()) if len(company) else None
     if crowd.empty:
-        return SentimentStats(method, window_s, None, None, None, None, None, None, None, company_mean, 0, len(company))
+        return SentimentStats(method, window_s, None, None, None, None, None, None, company_mean, 0, len(company))
     window = pd.Timedelta(seconds=window_s)
     first, last = crowd[CREATED_AT].iloc[0], crowd[CREATED_AT].iloc[-1]
     start = float(crowd.loc[crowd[CREATED_AT] < first + window, SENTIMENT].mean())

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from postmortem import __version__
+from postmortem.cli import app
+from tests.conftest import DATA, REPO
+
+runner = CliRunner()
+SMALL = str(DATA / "generic" / "small.csv")
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"postmortem {__version__}"
+
+
+def test_report_writes_json_and_csv(tmp_path: Path) -> None:
+    out = tmp_path / "m.json"
+    result = runner.invoke(app, ["report", SMALL, "--no-pdf", "--json", str(out), "--csv", str(tmp_path / "p.csv")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["response"]["first_response_s"] == 5400
+    assert "wrote" in result.output
+
+
+def test_existing_output_needs_force(tmp_path: Path) -> None:
+    out = tmp_path / "m.json"
+    out.write_text("keep me")
+    result = runner.invoke(app, ["report", SMALL, "--no-pdf", "--json", str(out)])
+    assert result.exit_code == 2
+    assert "already exists; use --force" in result.output
+    assert out.read_text() == "keep me"
+    assert runner.invoke(app, ["report", SMALL, "--no-pdf", "--json", str(out), "--force"]).exit_code == 0
+    assert out.read_text() != "keep me"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["report", "missing.csv", "--no-pdf", "--json", "x.json"], 3, "missing.csv: no such file"),
+        (["report", SMALL, "--no-pdf", "--json", "x.json", "--format", "myspace"], 2, "unknown format"),
+        (["report", SMALL, "--no-pdf", "--json", "x.json", "--target", "soon"], 2, "cannot read duration"),
+        (["report", SMALL, "--no-pdf", "--json", "x.json", "--tz", "Mars/Base"], 2, "unknown time zone"),
+        (["report", SMALL, "--no-pdf", "--json", "x.json", "--map", "oops"], 2, "FIELD=COLUMN"),
+        (["report", SMALL, "--no-pdf"], 2, "nothing to write"),
+        (["report", SMALL, "--no-pdf", "--json", "nodir/x.json"], 2, "does not exist"),
+    ],
+)
+def test_errors_are_one_line_with_exit_codes(chdir_tmp: Path, args: list[str], code: int, message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (chdir_tmp / "x.json").exists()
+
+
+def test_malformed_row_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,parent_id,author,created_at,text\n1,,a,not a date,x\n")
+    result = runner.invoke(app, ["report", str(bad), "--no-pdf", "--json", str(tmp_path / "m.json")])
+    assert result.exit_code == 3
+    assert re.search(r"bad\.csv, line 2, field 'created_at'", result.output)
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_every_command_has_help_and_is_documented() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]  # type: ignore[union-attr]
+    assert names
+    for name in names:
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0
+        assert "Example:" in result.output
+        assert f"postmortem {name}" in readme, f"README does not document 'postmortem {name}'"
