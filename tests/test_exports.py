@@ -57,3 +57,22 @@ def test_neutralise_cell_prefixes() -> None:
     for bad in ("=1", "+1", "-1", "@x", "\tx", "\rx"):
         assert neutralise_cell(bad).startswith("'")
     assert neutralise_cell("fine") == "fine" and neutralise_cell(None) == ""
+
+
+def test_atomic_write_replaces_and_respects_umask(tmp_path) -> None:
+    import os
+
+    from postmortem.outputs import write_atomic
+
+    target = tmp_path / "out.txt"
+    old = os.umask(0o022)
+    try:
+        write_atomic(target, "one")
+    finally:
+        os.umask(old)
+    assert target.read_text() == "one"
+    assert target.stat().st_mode & 0o777 == 0o644
+    target.chmod(0o600)
+    write_atomic(target, b"two")
+    assert target.read_bytes() == b"two" and target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]

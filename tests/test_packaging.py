@@ -36,4 +36,6 @@ def test_wheel_contains_templates_and_installed_copy_uses_them(tmp_path: Path) -
         [sys.executable, "-c", probe], cwd=tmp_path, env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
         capture_output=True, text=True, timeout=120, check=True,
     )
-    assert Path(done.stdout.strip()).is_relative_to(target)
+    found = Path(done.stdout.strip())
+    assert found == target / "postmortem" / "report_templates"
+    assert (found / "report.html").is_file()

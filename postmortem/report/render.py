@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -26,15 +25,16 @@ class BlockedFetch(ValueError):
 
 
 def default_template_dir() -> Path:
-    """The templates shipped with the package (``report_templates/`` in the source tree)."""
-    try:
-        packaged = Path(str(resources.files("postmortem.report_templates")))
-        if (packaged / "report.html").is_file():
-            return packaged
-    except ModuleNotFoundError:  # an editable install maps the folder only in the source tree
-        pass
-    source_tree = Path(__file__).resolve().parents[2] / "report_templates"
-    return source_tree
+    """The templates shipped with the package (``report_templates/`` in the source tree).
+
+    A wheel installs them as ``postmortem/report_templates``; an editable install leaves
+    them at the top of the source tree, beside the package.
+    """
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "report_templates"
+    if (installed / "report.html").is_file():
+        return installed
+    return package.parent / "report_templates"
 
 
 def environment(template_dir: Path) -> jinja2.Environment:
