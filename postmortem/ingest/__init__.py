@@ -23,7 +23,17 @@ MAX_MEMBERS = 200_000
 
 
 # Detection order: most specific first; the generic format is the fallback.
-_FORMAT_MODULES: tuple[str, ...] = ("generic",)
+_FORMAT_MODULES: tuple[str, ...] = (
+    "pheme",
+    "x_archive",
+    "reddit",
+    "mastodon",
+    "facebook",
+    "x_api",
+    "twcs",
+    "generic",
+)
+DATE_ORDERS = ("auto", "dmy", "mdy")
 
 
 def formats() -> list[FormatSpec]:
@@ -122,8 +132,7 @@ def detect(raw: RawInput) -> FormatSpec:
     kind = "folder or archive" if raw.members else "file"
     raise InputError(
         raw.path,
-        f"unrecognised {kind} format; run 'postmortem formats' to see what is supported, "
-        "or force one with --format",
+        f"unrecognised {kind} format; run 'postmortem formats' to see what is supported, or force one with --format",
     )
 
 
@@ -133,9 +142,16 @@ def parse_raw(
     *,
     tz: str = "UTC",
     mapping: Mapping[str, str] | None = None,
+    date_order: str = "auto",
 ) -> Collection:
-    """Parse bytes already read (pure: used by :func:`load` and by tests)."""
-    options = LoadOptions(tz=tz, mapping=dict(mapping or {}))
+    """Parse bytes already read (pure: used by :func:`load` and by tests).
+
+    ``date_order`` (``auto``, ``dmy`` or ``mdy``) settles slash dates like ``03/10/2026``
+    in spreadsheet exports; ``auto`` decides from the other dates in the file.
+    """
+    if date_order not in DATE_ORDERS:
+        raise UsageError(f"unknown date order {date_order!r}; choose from: {', '.join(DATE_ORDERS)}")
+    options = LoadOptions(tz=tz, mapping=dict(mapping or {}), date_order=date_order)
     options.zone()  # fail early on an unknown zone
     if fmt is None:
         spec = detect(raw)
@@ -146,11 +162,33 @@ def parse_raw(
         spec = by_name[fmt]
     try:
         return spec.parse(raw, options)
-    except (InputError, UsageError):
+    except InputError as exc:
+        if fmt is None or _sniffs(spec, raw):
+            raise
+        raise InputError(
+            exc.path, f"{exc.problem} ({_forced_hint(raw, fmt)})", record=exc.record, field=exc.field
+        ) from exc
+    except UsageError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
         # A parser met a shape it did not expect: still one clean line, never a traceback.
         raise InputError(raw.path, f"not a valid {spec.name} export ({type(exc).__name__}: {exc})") from exc
+
+
+def _sniffs(spec: FormatSpec, raw: RawInput) -> bool:
+    try:
+        return bool(spec.sniff(raw))
+    except (ValueError, UnicodeError):
+        return False
+
+
+def _forced_hint(raw: RawInput, fmt: str) -> str:
+    """Why a forced ``--format`` failed: what the content looks like instead."""
+    try:
+        looks = f"it looks like {detect(raw).name}"
+    except InputError:
+        looks = "its content matches no known format"
+    return f"--format {fmt} was forced, but {looks}"
 
 
 def load(
@@ -159,12 +197,14 @@ def load(
     *,
     tz: str = "UTC",
     mapping: Mapping[str, str] | None = None,
+    date_order: str = "auto",
 ) -> Collection:
     """Load an export (file, folder or zip), auto-detecting its format unless ``fmt`` is given."""
-    return parse_raw(read_raw(path), fmt, tz=tz, mapping=mapping)
+    return parse_raw(read_raw(path), fmt, tz=tz, mapping=mapping, date_order=date_order)
 
 
 __all__ = [
+    "DATE_ORDERS",
     "MAX_INPUT_BYTES",
     "FormatSpec",
     "LoadOptions",

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,7 +57,7 @@ class LoadOptions:
 def parse_zone(name: str) -> tzinfo:
     """Turn ``UTC``, ``Europe/London`` or ``+02:00`` into a tzinfo, or raise UsageError."""
     if name.upper() in ("UTC", "Z", "GMT"):
-        return timezone.utc
+        return UTC
     match = re.fullmatch(r"([+-])(\d{1,2}):?(\d{2})", name.strip())
     if match:
         sign = 1 if match.group(1) == "+" else -1
@@ -105,9 +105,7 @@ class TimestampError(ValueError):
     """A value could not be read as a timestamp."""
 
 
-def parse_timestamp(
-    value: object, zone: tzinfo = timezone.utc, *, dayfirst: bool | None = None
-) -> tuple[datetime, bool]:
+def parse_timestamp(value: object, zone: tzinfo = UTC, *, dayfirst: bool | None = None) -> tuple[datetime, bool]:
     """Parse the timestamp forms exports use; return (UTC datetime, was_naive).
 
     Accepts ISO-8601 (with ``Z`` or an offset, or naive: read in ``zone``), Twitter's
@@ -127,7 +125,7 @@ def parse_timestamp(
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
         return _from_epoch(float(text)), False
     if _TWITTER_TIME.match(text):
-        return datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y").astimezone(timezone.utc), False
+        return datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC), False
     iso = text.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", text) else text
     iso = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", iso)  # +0000 -> +00:00
     iso = re.sub(r"T(\d\d:\d\d:\d\d(?:\.\d+)?) ([+-]\d\d:\d\d)$", r"T\1\2", iso)
@@ -143,8 +141,8 @@ def parse_timestamp(
             except (TypeError, ValueError, IndexError) as exc:
                 raise TimestampError(f"not a recognised timestamp: {text[:40]!r}") from exc
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=zone).astimezone(timezone.utc), True
-    return parsed.astimezone(timezone.utc), False
+        return parsed.replace(tzinfo=zone).astimezone(UTC), True
+    return parsed.astimezone(UTC), False
 
 
 _NUMERIC_DATE = re.compile(
@@ -197,8 +195,11 @@ def parse_spreadsheet_time(text: str, dayfirst: bool | None = None) -> datetime 
     cleaned = re.sub(r"\s+", " ", text.replace(",", " ").replace(" at ", " ")).strip()
     cleaned = re.sub(r"(?i)\b([ap])\.?m\.?$", r"\1M", cleaned)
     cleaned = re.sub(r"^(?:[A-Za-z]{3,9}) (?=[A-Za-z]{3,9} \d)", "", cleaned)  # "Tue Oct 3 2026"
-    cleaned = re.sub(r"\b(January|February|March|April|June|July|August|September|October|November|December)\b",
-                     lambda m: m.group(1)[:3], cleaned)
+    cleaned = re.sub(
+        r"\b(January|February|March|April|June|July|August|September|October|November|December)\b",
+        lambda m: m.group(1)[:3],
+        cleaned,
+    )
     cleaned = re.sub(r"\bSept\b", "Sep", cleaned)
     for fmt in _NAMED_MONTH_FORMATS:
         try:
@@ -239,7 +240,7 @@ def _from_epoch(number: float) -> datetime:
     if number > _MS_THRESHOLD:
         number /= 1000.0
     try:
-        return datetime.fromtimestamp(number, tz=timezone.utc)
+        return datetime.fromtimestamp(number, tz=UTC)
     except (OverflowError, OSError, ValueError) as exc:
         raise TimestampError(f"epoch value out of range: {number!r}") from exc
 
@@ -270,7 +271,7 @@ def clean_text(text: object) -> str:
     if text is None:
         return ""
     value = html.unescape(str(text))
-    return "".join(ch for ch in value if ch in "\n\t" or ch >= " " and ch != "\x7f")
+    return "".join(ch for ch in value if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
 
 
 def as_int(value: object) -> int | None:
@@ -371,6 +372,14 @@ class ThreadBuilder:
     def posts(self) -> list[Post]:
         """Posts added so far."""
         return list(self._posts.values())
+
+    def update(self, change: Callable[[Post], Post]) -> None:
+        """Replace every post added so far by ``change(post)`` (same id), e.g. to set conversations."""
+        self._posts = {post_id: change(post) for post_id, post in self._posts.items()}
+
+    def has(self, post_id: str) -> bool:
+        """True if a post with this id was added."""
+        return post_id in self._posts
 
     def coverage(self, posts: list[Post]) -> Coverage:
         """The coverage record for ``posts`` (orphans counted against the posts given)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from postmortem.errors import InputError, UsageError
@@ -22,6 +22,7 @@ from postmortem.ingest.common import (
     as_id,
     as_int,
     clean_text,
+    slash_date_order,
 )
 from postmortem.model import POST_KINDS, Collection, Post
 
@@ -92,10 +93,14 @@ def _as_bool(value: object, builder: ThreadBuilder, record: str) -> bool | None:
         return True
     if text in _FALSE:
         return None if text == "" else False
-    raise InputError(builder.raw.path, f"expected true or false, got {str(value)[:20]!r}", record=record, field="is_company")
+    raise InputError(
+        builder.raw.path, f"expected true or false, got {str(value)[:20]!r}", record=record, field="is_company"
+    )
 
 
-def _post_from(row: Mapping[str, Any], fields: dict[str, str], builder: ThreadBuilder, record: str, platform: str) -> Post | None:
+def _post_from(
+    row: Mapping[str, Any], fields: dict[str, str], builder: ThreadBuilder, record: str, platform: str
+) -> Post | None:
     def get(name: str) -> Any:
         column = fields.get(name)
         return row.get(column) if column is not None else None
@@ -115,7 +120,9 @@ def _post_from(row: Mapping[str, Any], fields: dict[str, str], builder: ThreadBu
         parent_id = None
     kind = str(get("kind") or "").strip().lower() or ("post" if parent_id is None else "reply")
     if kind not in POST_KINDS:
-        raise InputError(builder.raw.path, f"unknown kind {kind!r} (use one of {', '.join(POST_KINDS)})", record=record, field="kind")
+        raise InputError(
+            builder.raw.path, f"unknown kind {kind!r} (use one of {', '.join(POST_KINDS)})", record=record, field="kind"
+        )
     author_name = clean_text(get("author_name")).strip() or None
     url = str(get("url") or "").strip() or None
     return Post(
@@ -176,9 +183,13 @@ def _iter_json_records(raw: RawInput) -> tuple[Iterator[tuple[str, Any]], dict[s
 def parse_json(raw: RawInput, options: LoadOptions) -> Collection:
     """Parse generic JSON or JSON Lines."""
     builder = ThreadBuilder(raw, "generic-json", options)
-    records, meta = _iter_json_records(raw)
+    record_iter, meta = _iter_json_records(raw)
     platform = str(meta.get("platform") or "generic").lower()
     fields: dict[str, str] | None = None
+    records = list(record_iter)
+    if records and isinstance(records[0][1], dict):
+        column = options.mapping.get("created_at", "created_at")
+        settle_date_order((r.get(column) for _, r in records if isinstance(r, dict)), builder)
     for label, item in records:
         builder.record()
         if not isinstance(item, dict):
@@ -201,6 +212,29 @@ def parse_json(raw: RawInput, options: LoadOptions) -> Collection:
     return builder.build(company_hint=hint, title=str(title) if title else None)
 
 
+def settle_date_order(values: Iterable[object], builder: ThreadBuilder) -> None:
+    """Decide how to read slash dates (``03/10/2026``) from the file's own dates.
+
+    With ``date_order`` ``auto``: if some date only fits day-first (``25/10/2026``) all are
+    read day-first; if some only fits month-first (``10/25/2026``), month-first; if the file
+    holds both, that is an error; if none decides, an ambiguous date raises an error asking
+    for ``--date-order``. Dates with dots (``03.10.2026``) are always day-first.
+    """
+    if builder.dayfirst is not None:
+        return
+    votes = {slash_date_order(v) for v in values if isinstance(v, str)} - {None}
+    if len(votes) > 1:
+        raise InputError(
+            builder.raw.path,
+            "dates are written both day-first and month-first; fix the column or pass --date-order",
+            field="created_at",
+        )
+    if votes:
+        builder.dayfirst = votes.pop()
+        order = "day/month/year" if builder.dayfirst else "month/day/year"
+        builder.note(f"slash dates read as {order}: some dates in the file fit only that order")
+
+
 def _flagged(builder: ThreadBuilder) -> tuple[str, ...]:
     from postmortem.ingest.common import company_flags
 
@@ -221,33 +255,37 @@ def parse_csv(raw: RawInput, options: LoadOptions) -> Collection:
     if not columns:
         raise InputError(raw.path, "empty file: no header row")
     fields = _field_map(columns, options.mapping, raw.path)
+    rows: list[tuple[str, dict[str | None, Any]]] = []
     try:
         for row in reader:
-            label = f"line {reader.line_num}"
-            builder.record()
-            if None in row:
-                raise InputError(raw.path, f"{len(columns) + len(row[None])} values for {len(columns)} columns", record=label)
-            post = _post_from(row, fields, builder, label, "generic")
-            if post is not None:
-                builder.add(post)
+            rows.append((f"line {reader.line_num}", row))
     except csv.Error as exc:
         raise InputError(raw.path, f"malformed CSV ({exc})", record=f"line {reader.line_num}") from exc
+    settle_date_order((row.get(fields["created_at"]) for _, row in rows), builder)
+    for label, row in rows:
+        builder.record()
+        if None in row:
+            extra = row[None] or []
+            raise InputError(raw.path, f"{len(columns) + len(extra)} values for {len(columns)} columns", record=label)
+        post = _post_from({str(k): v for k, v in row.items()}, fields, builder, label, "generic")
+        if post is not None:
+            builder.add(post)
     return builder.build(company_hint=_flagged(builder))
 
 
 FORMATS = [
     FormatSpec(
-            name="generic-json",
-            description="Generic JSON / JSON Lines: posts with id, parent_id, author, created_at, text",
-            identifies="a JSON list (or {\"posts\": [...]}) of objects with id, author, created_at, text",
-            sniff=sniff_json,
-            parse=parse_json,
-        ),
+        name="generic-json",
+        description="Generic JSON / JSON Lines: posts with id, parent_id, author, created_at, text",
+        identifies='a JSON list (or {"posts": [...]}) of objects with id, author, created_at, text',
+        sniff=sniff_json,
+        parse=parse_json,
+    ),
     FormatSpec(
-            name="generic-csv",
-            description="Generic CSV: one row per post with id, parent_id, author, created_at, text",
-            identifies="a CSV header row; columns named as in docs/formats.md or mapped with --map",
-            sniff=sniff_csv,
-            parse=parse_csv,
-        ),
+        name="generic-csv",
+        description="Generic CSV: one row per post with id, parent_id, author, created_at, text",
+        identifies="a CSV header row; columns named as in docs/formats.md or mapped with --map",
+        sniff=sniff_csv,
+        parse=parse_csv,
+    ),
 ]

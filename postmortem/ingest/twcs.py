@@ -41,15 +41,21 @@ def sniff(raw: RawInput) -> bool:
     return all(name in first for name in ("tweet_id", "author_id", "inbound", "in_response_to_tweet_id"))
 
 
-def _tweet_id(value: str | None, builder: ThreadBuilder) -> str | None:
-    """An id as text; ``3.0`` and spreadsheet digit grouping (``1,55,157``) are undone."""
+GROUPING_REPAIR = "ids with spreadsheet digit grouping (1,55,157) read as numbers"
+
+
+def _tweet_id(value: str | None) -> tuple[str | None, bool]:
+    """(id as text, True if digit grouping was removed); ``3.0`` loses its ``.0``.
+
+    An id in scientific notation lost digits in a spreadsheet: returned as ``"?"``.
+    """
     text = (value or "").strip()
-    if _GROUPED.match(text):
-        builder.repair("id with spreadsheet digit grouping (1,55,157) read as a number")
+    grouped = bool(_GROUPED.match(text))
+    if grouped:
         text = text.replace(",", "")
     if _SCIENTIFIC.match(text):
-        return "?" + text  # digits lost: the caller skips the record
-    return as_id(text)
+        return "?", grouped
+    return as_id(text), grouped
 
 
 def _inbound(value: str | None, builder: ThreadBuilder, label: str) -> bool:
@@ -58,7 +64,9 @@ def _inbound(value: str | None, builder: ThreadBuilder, label: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise InputError(builder.raw.path, f"expected True or False, got {(value or '')[:20]!r}", record=label, field="inbound")
+    raise InputError(
+        builder.raw.path, f"expected True or False, got {(value or '')[:20]!r}", record=label, field="inbound"
+    )
 
 
 def _rows(raw: RawInput) -> Iterator[tuple[str, dict[str, str | None]]]:
@@ -68,22 +76,26 @@ def _rows(raw: RawInput) -> Iterator[tuple[str, dict[str, str | None]]]:
     reader.fieldnames = columns
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        raise InputError(raw.path, f"missing column(s) {', '.join(missing)}; expected {', '.join(REQUIRED)}", record="line 1")
+        raise InputError(
+            raw.path, f"missing column(s) {', '.join(missing)}; expected {', '.join(REQUIRED)}", record="line 1"
+        )
     start = 2
     try:
         for row in reader:
             label = f"line {start}"
             start = reader.line_num + 1
             if None in row:
-                raise InputError(raw.path, f"{len(columns) + len(row[None] or [])} values for {len(columns)} columns", record=label)
+                raise InputError(
+                    raw.path, f"{len(columns) + len(row[None] or [])} values for {len(columns)} columns", record=label
+                )
             yield label, row
     except csv.Error as exc:
         raise InputError(raw.path, f"malformed CSV ({exc})", record=f"line {reader.line_num}") from exc
 
 
 def _post(row: dict[str, str | None], label: str, builder: ThreadBuilder) -> Post | None:
-    post_id = _tweet_id(row.get("tweet_id"), builder)
-    if post_id is None or post_id.startswith("?"):
+    post_id, grouped = _tweet_id(row.get("tweet_id"))
+    if post_id is None or post_id == "?":
         builder.skip("tweet id missing or in scientific notation (digits lost by a spreadsheet)")
         return None
     author = (row.get("author_id") or "").strip().lstrip("@")
@@ -91,8 +103,10 @@ def _post(row: dict[str, str | None], label: str, builder: ThreadBuilder) -> Pos
         raise InputError(builder.raw.path, "missing required field", record=label, field="author_id")
     inbound = _inbound(row.get("inbound"), builder, label)
     created_at = builder.timestamp(row.get("created_at"), label, "created_at")
-    parent = _tweet_id(row.get("in_response_to_tweet_id"), builder)
-    if parent is not None and parent.startswith("?"):
+    parent, parent_grouped = _tweet_id(row.get("in_response_to_tweet_id"))
+    if grouped or parent_grouped:
+        builder.repair(GROUPING_REPAIR)
+    if parent == "?":
         builder.repair("parent id in scientific notation dropped (digits lost by a spreadsheet)")
         parent = None
     return Post(
@@ -152,8 +166,7 @@ def parse(raw: RawInput, options: LoadOptions) -> Collection:
             post = replace(post, parent_id=links[post.id], kind="reply")
         builder.add(post)
     roots = conversation_roots(builder.posts)
-    posts = [replace(p, conversation_id=roots[p.id]) for p in builder.posts]
-    builder._posts = {p.id: p for p in posts}
+    builder.update(lambda p: replace(p, conversation_id=roots[p.id]))
     collection = builder.build(split_by=lambda p: p.conversation_id)
     threads = tuple(_with_companies(t) for t in collection.threads)
     return replace(collection, threads=threads)

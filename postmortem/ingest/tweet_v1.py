@@ -22,13 +22,21 @@ from postmortem.ingest.common import (
 from postmortem.model import Post
 
 RETWEET_SKIP = "retweet/boost (no text of its own)"
+UNKNOWN_OWNER = "me"
+"""Author shown for an archive that does not name its account."""
 _STATUS_URL = re.compile(r"https?://(?:mobile\.)?(?:twitter|x)\.com/\w+/status(?:es)?/(\d+)", re.IGNORECASE)
 
 
-def is_retweet(status: dict[str, Any]) -> bool:
-    """True for a pure retweet: the API marks it, or the archive text starts with ``RT @``."""
+def is_retweet(status: dict[str, Any], *, by_text: bool) -> bool:
+    """True for a pure retweet: the API marks it with ``retweeted_status``.
+
+    Archives have no such field: there (``by_text``) a non-reply whose text starts with
+    ``RT @`` is a retweet. In API data such a text is a hand-made quote and is kept.
+    """
     if isinstance(status.get("retweeted_status"), dict):
         return True
+    if not by_text or status.get("in_reply_to_status_id_str"):
+        return False
     text = status.get("full_text") or status.get("text") or ""
     return isinstance(text, str) and text.startswith("RT @")
 
@@ -60,9 +68,13 @@ def status_post(
     *,
     author: str | None = None,
     author_name: str | None = None,
+    archive: bool = False,
 ) -> Post | None:
-    """One v1.1 status as a Post (author from ``user`` unless given); None for retweets."""
-    if is_retweet(status):
+    """One v1.1 status as a Post (author from ``user`` unless given); None for retweets.
+
+    ``archive``: the status comes from an account archive (retweets known by their text).
+    """
+    if is_retweet(status, by_text=archive):
         builder.skip(RETWEET_SKIP)
         return None
     post_id = require_id(status, ("id_str", "id"), path, record)
@@ -87,6 +99,6 @@ def status_post(
         kind=kind,
         likes=as_int(status.get("favorite_count")),
         shares=as_int(status.get("retweet_count")),
-        url=f"https://twitter.com/{author}/status/{post_id}",
+        url=f"https://twitter.com/{author if author != UNKNOWN_OWNER else 'i/web'}/status/{post_id}",
         quoted_id=quote,
     )

@@ -1,0 +1,8 @@
+window.YTD.like.part0 = [
+  {
+    "like" : {
+      "tweetId" : "1",
+      "fullText" : "liked"
+    }
+  }
+]
