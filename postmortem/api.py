@@ -40,12 +40,8 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
 def select(collection: Collection, company: Iterable[str] = (), conversation: Iterable[str] = ()) -> Thread:
     """One thread from a collection (several conversations of one company are merged)."""
     companies, conversations = tuple(company), tuple(conversation)
-    try:
-        from postmortem.ingest.select import select_thread
-    except ImportError:  # pragma: no cover - until multi-conversation selection lands
-        if len(collection.threads) == 1:
-            return collection.threads[0]
-        raise UsageError(f"{collection.source.path}: holds {len(collection.threads)} conversations") from None
+    from postmortem.ingest.select import select_thread
+
     return select_thread(collection, company=companies, conversation=conversations)
 
 
@@ -57,9 +53,11 @@ def load_thread(
     mapping: Mapping[str, str] | None = None,
     company: Iterable[str] = (),
     conversation: Iterable[str] = (),
+    date_order: str = "auto",
 ) -> Thread:
-    """Load an export and return the thread to report on."""
-    return select(load(path, fmt, tz=tz, mapping=mapping), company, conversation)
+    """Load an export and return the thread to report on (``company``/``conversation`` pick
+    conversations out of multi-conversation files such as the customer-support CSV)."""
+    return select(load(path, fmt, tz=tz, mapping=mapping, date_order=date_order), company, conversation)
 
 
 def analyse(
@@ -69,11 +67,28 @@ def analyse(
     target: str | float = 3600.0,
     tz: str = "UTC",
     sentiment: str = "vader",
+    business_hours: str | None = None,
+    weekdays: str = "mon-fri",
 ) -> Analysis:
-    """Measure a thread (``target`` as seconds or a duration such as ``"1h"``)."""
+    """Measure a thread (``target`` as seconds or a duration such as ``"1h"``).
+
+    ``business_hours`` (e.g. ``"09:00-17:00"``) on ``weekdays`` in ``tz`` adds business-hours
+    delays beside the calendar ones.
+    """
+    from postmortem.analysis.business import parse_business_hours
+
     target_s = parse_duration(target) if isinstance(target, str) else float(target)
-    parse_zone(tz)
-    options = AnalysisOptions(company=tuple(company), target_s=target_s, tz=tz, sentiment=sentiment)
+    zone = parse_zone(tz)
+    if business_hours:
+        parse_business_hours(business_hours, weekdays, zone, tz)
+    options = AnalysisOptions(
+        company=tuple(company),
+        target_s=target_s,
+        tz=tz,
+        sentiment=sentiment,
+        business_hours=business_hours,
+        weekdays=weekdays,
+    )
     return _analyse(thread, options)
 
 

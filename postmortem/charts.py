@@ -111,9 +111,13 @@ def build_volume_chart(data: VolumeData, tz: str = "UTC", phases: list[tuple[pd.
     for role, values in data.counts.items():
         ax.bar(centres, values, width=width, bottom=bottom, color=ROLE_COLOURS[role], label=labels[role], linewidth=0)
         bottom = bottom + values
-    for start, end, name in phases or []:
-        ax.axvspan(start, end, color="#000000", alpha=0.04, linewidth=0)
-        ax.text(start, 1.0, f" {name}", transform=ax.get_xaxis_transform(), fontsize=7, color="#555555", va="top")
+    span_s = max(1.0, (data.starts[-1] - data.starts[0]).total_seconds() + data.window_s) if len(data.starts) else 1.0
+    for n, (start, end, name) in enumerate(phases or []):
+        if n % 2 == 0:
+            ax.axvspan(start, end, color="#000000", alpha=0.05, linewidth=0)
+        if (end - start).total_seconds() < 0.08 * span_s:
+            continue  # too narrow to label; the phases table lists it
+        ax.text(start, 1.0, f" {name}", transform=ax.get_xaxis_transform(), fontsize=6.5, color="#555555", va="bottom", rotation=0)
     if len(data.reply_times):
         ax.plot(
             data.reply_times,

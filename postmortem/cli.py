@@ -93,6 +93,11 @@ def report(
     tz: Annotated[
         str, typer.Option("--tz", help="Time zone for display and for timestamps without an offset.")
     ] = "UTC",
+    business_hours: Annotated[
+        str | None,
+        typer.Option("--business-hours", help="Working hours, e.g. 09:00-17:00: adds business-hours delays."),
+    ] = None,
+    weekdays: Annotated[str, typer.Option("--weekdays", help="Working days for --business-hours.")] = "mon-fri",
     html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the metrics as JSON.")] = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write one CSV row per post.")] = None,
@@ -102,6 +107,9 @@ def report(
     mapping: Annotated[
         list[str] | None, typer.Option("--map", help="Generic CSV/JSON: read FIELD from COLUMN (FIELD=COLUMN).")
     ] = None,
+    date_order: Annotated[
+        str, typer.Option("--date-order", help="Slash dates like 03/10/2026: auto, dmy or mdy.")
+    ] = "auto",
     conversation: Annotated[
         list[str] | None, typer.Option("--conversation", help="Multi-conversation files: conversation id (repeatable).")
     ] = None,
@@ -132,8 +140,11 @@ def report(
             mapping=api.parse_mapping(mapping or []),
             company=company or [],
             conversation=conversation or [],
+            date_order=date_order,
         )
-        analysis = api.analyse(thread, company=company or [], target=target, tz=tz)
+        analysis = api.analyse(
+            thread, company=company or [], target=target, tz=tz, business_hours=business_hours, weekdays=weekdays
+        )
         render = api.RenderOptions(title=title, paper=paper, templates=templates)
         written = api.write_report(analysis, outputs, render, force=force, mkdir=mkdir)
         r = analysis.response

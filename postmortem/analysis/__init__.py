@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from postmortem.analysis.delays import annotate_responses, compute_response
+from postmortem.analysis.business import parse_business_hours
+from postmortem.analysis.delays import annotate_responses, compute_response, enrich_response
+from postmortem.analysis.events import compute_amplification, largest_drops, reply_events
+from postmortem.analysis.phases import INTENT, classify_intents, compute_timeline, first_complaint, resolution_post
 from postmortem.analysis.results import Analysis, AnalysisOptions, Lesson, ResponseStats, SentimentStats
 from postmortem.analysis.sentiment import (
     NEGATIVE_THRESHOLD,
@@ -16,6 +20,7 @@ from postmortem.analysis.sentiment import (
     compute_sentiment,
     crowd_rolling,
 )
+from postmortem.ingest.common import parse_zone
 from postmortem.model import Thread
 from postmortem.timeline import (
     ADDRESSED,
@@ -84,7 +89,7 @@ def assign_roles(posts: pd.DataFrame) -> pd.Series:
 def compute_windows(posts: pd.DataFrame, window_s: float) -> pd.DataFrame:
     """Posts per window by role, new participants and the mean non-company sentiment."""
     if posts.empty:
-        return pd.DataFrame(columns=["start", *ROLES, "participants_new", "crowd_sentiment"])
+        return pd.DataFrame(columns=["start", *ROLES, "participants_new", "participants_total", "crowd_sentiment"])
     freq = pd.Timedelta(seconds=window_s)
     origin = posts[CREATED_AT].min().floor(freq)
     bucket = origin + ((posts[CREATED_AT] - origin) // freq) * freq
@@ -96,6 +101,7 @@ def compute_windows(posts: pd.DataFrame, window_s: float) -> pd.DataFrame:
     full_index = pd.date_range(origin, bucket.max(), freq=freq)
     table = counts.reindex(full_index, fill_value=0)
     table["participants_new"] = new.reindex(full_index, fill_value=0).astype("int64")
+    table["participants_total"] = table["participants_new"].cumsum()
     table["crowd_sentiment"] = mood.reindex(full_index)
     table.index.name = "start"
     return table.reset_index()
@@ -117,18 +123,43 @@ def analyse(
     posts[SENTIMENT] = np.array(scorer.score(posts[TEXT].tolist()), dtype="float64")
     posts[ADDRESSED] = mark_addressed(posts, company)
     posts[ROLE] = assign_roles(posts)
+    posts[INTENT] = classify_intents(posts)
     posts = annotate_responses(posts)
     duration_s = (posts[CREATED_AT].max() - posts[CREATED_AT].min()).total_seconds()
     window_s = choose_window(duration_s)
+    windows = compute_windows(posts, window_s)
+    business = None
+    if options.business_hours:
+        business = parse_business_hours(options.business_hours, options.weekdays, parse_zone(options.tz), options.tz)
+    complaint = first_complaint(posts)
+    resolution, basis = resolution_post(posts)
+    response = enrich_response(
+        posts,
+        compute_response(posts, options.target_s),
+        resolution,
+        basis,
+        None if complaint is None else complaint[CREATED_AT],
+        business,
+    )
+    sentiment = compute_sentiment(posts, window_s, scorer.method)
+    complainants = posts.loc[posts[ROLE] == ROLE_COMPLAINANT, SENTIMENT]
+    sentiment = replace(
+        sentiment,
+        complainant_mean=round(float(complainants.mean()), 4) if len(complainants) else None,
+        events=reply_events(posts, window_s),
+        largest_drops=largest_drops(windows),
+    )
     analysis = Analysis(
         thread=thread,
         options=options,
         company=company,
         posts=posts,
-        windows=compute_windows(posts, window_s),
+        windows=windows,
         window_s=window_s,
-        response=compute_response(posts, options.target_s),
-        sentiment=compute_sentiment(posts, window_s, scorer.method),
+        response=response,
+        sentiment=sentiment,
+        timeline=compute_timeline(posts, windows, window_s, sentiment.crowd_min_post),
+        amplification=compute_amplification(posts, windows, None if complaint is None else str(complaint[AUTHOR])),
     )
     return derive_lessons(analysis)
 

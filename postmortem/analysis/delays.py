@@ -6,20 +6,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from postmortem.analysis.results import ResponseStats
+from postmortem.analysis.business import BusinessHours
+from postmortem.analysis.results import ComplainantResponse, ResponseStats
 from postmortem.timeline import (
     ADDRESSED,
     ANSWERED_BY,
+    AUTHOR,
+    AUTHOR_HANDLE,
     CREATED_AT,
     DEPTH,
     ID,
     IS_COMPANY,
     PARENT_ID,
     RESPONSE_S,
+    ROLE,
+    ROLE_COMPLAINANT,
+    TEXT,
 )
 
 
@@ -113,3 +120,112 @@ def compute_response(posts: pd.DataFrame, target_s: float) -> ResponseStats:
         first_reply_id=first_reply_id,
         company_posts=int(posts[IS_COMPANY].sum()),
     )
+
+
+def longest_silence(posts: pd.DataFrame) -> tuple[float | None, pd.Timestamp | None, pd.Timestamp | None]:
+    """The longest stretch without a company post while the incident was open.
+
+    The incident runs from the first inbound post to the later of the last inbound post and
+    the last company post; its edges and every company post inside split it into gaps.
+    """
+    inbound = posts.loc[posts[ADDRESSED], CREATED_AT]
+    if inbound.empty:
+        return None, None, None
+    company = posts.loc[posts[IS_COMPANY], CREATED_AT]
+    start = inbound.min()
+    end = max(inbound.max(), company.max()) if len(company) else inbound.max()
+    points = sorted([start, *company[(company > start) & (company < end)].tolist(), end])
+    gaps = [(b - a, a, b) for a, b in zip(points, points[1:], strict=False)]
+    if not gaps:
+        return 0.0, start, end
+    gap, a, b = max(gaps, key=lambda g: g[0])
+    return gap.total_seconds(), a, b
+
+
+def per_complainant(posts: pd.DataFrame, business: BusinessHours | None = None) -> tuple[ComplainantResponse, ...]:
+    """For each complainant: their first inbound post and the company's first reply to them.
+
+    A reply is "to them" when its parent is one of their posts or it names their handle.
+    """
+    by_id_author = dict(zip(posts[ID], posts[AUTHOR], strict=True))
+    company = posts.loc[posts[IS_COMPANY]]
+    parent_author = company[PARENT_ID].map(by_id_author)
+    texts = company[TEXT].str.casefold()
+    results = []
+    for author, group in posts.loc[posts[ADDRESSED] & (posts[ROLE] == ROLE_COMPLAINANT)].groupby(AUTHOR, sort=False):
+        first = group.iloc[0]
+        to_them = (parent_author == author) | texts.str.contains("@" + str(author), regex=False)
+        later = company.loc[to_them & (company[CREATED_AT] >= first[CREATED_AT])]
+        reply = later.iloc[0] if len(later) else None
+        delay = None if reply is None else float((reply[CREATED_AT] - first[CREATED_AT]).total_seconds())
+        business_s = None
+        if reply is not None and business is not None:
+            business_s = business.seconds_between(first[CREATED_AT].to_pydatetime(), reply[CREATED_AT].to_pydatetime())
+        results.append(
+            ComplainantResponse(
+                author=str(first[AUTHOR_HANDLE]),
+                first_post_id=str(first[ID]),
+                first_post_at=first[CREATED_AT].to_pydatetime(),
+                first_reply_id=None if reply is None else str(reply[ID]),
+                response_s=delay,
+                business_s=business_s,
+            )
+        )
+    results.sort(key=lambda c: c.first_post_at)
+    return tuple(results)
+
+
+def business_figures(posts: pd.DataFrame, stats: ResponseStats, business: BusinessHours) -> dict[str, float | int | None]:
+    """Business-hours versions of the first, median, p90 and max response and of the breaches."""
+    inbound = posts.loc[posts[ADDRESSED]]
+    end = posts[CREATED_AT].max()
+    answered = inbound.loc[inbound[RESPONSE_S].notna()]
+    delays = [
+        business.seconds_between(t.to_pydatetime(), (t + pd.Timedelta(seconds=d)).to_pydatetime())
+        for t, d in zip(answered[CREATED_AT], answered[RESPONSE_S], strict=True)
+    ]
+    open_ages = [
+        business.seconds_between(t.to_pydatetime(), end.to_pydatetime())
+        for t in inbound.loc[inbound[RESPONSE_S].isna(), CREATED_AT]
+    ]
+    first = None
+    if stats.first_response_s is not None and stats.first_inbound_id is not None:
+        start = inbound.loc[inbound[ID] == stats.first_inbound_id, CREATED_AT].iloc[0]
+        first = business.seconds_between(start.to_pydatetime(), (start + pd.Timedelta(seconds=stats.first_response_s)).to_pydatetime())
+    breaches = sum(d > stats.target_s for d in delays) + sum(a > stats.target_s for a in open_ages)
+    return {
+        "business_first_response_s": first,
+        "business_median_response_s": _quantile(delays, 0.5),
+        "business_p90_response_s": _quantile(delays, 0.9),
+        "business_max_response_s": max(delays) if delays else None,
+        "business_breaches": int(breaches),
+    }
+
+
+def enrich_response(
+    posts: pd.DataFrame,
+    stats: ResponseStats,
+    resolution: pd.Series | None,
+    basis: str,
+    complaint_at: pd.Timestamp | None,
+    business: BusinessHours | None = None,
+) -> ResponseStats:
+    """Add turn-taking, silence, resolution, per-complainant and business-hours figures."""
+    silence, silence_start, silence_end = longest_silence(posts)
+    resolution_s = None
+    if resolution is not None and complaint_at is not None:
+        resolution_s = max(0.0, float((resolution[CREATED_AT] - complaint_at).total_seconds()))
+    extra: dict[str, object] = {
+        "exchanges": int((posts[IS_COMPANY] & posts[PARENT_ID].notna()).sum()),
+        "longest_silence_s": silence,
+        "longest_silence_start": None if silence_start is None else silence_start.to_pydatetime(),
+        "longest_silence_end": None if silence_end is None else silence_end.to_pydatetime(),
+        "resolution_s": resolution_s,
+        "resolution_post": None if resolution is None else str(resolution[ID]),
+        "resolution_basis": basis,
+        "per_complainant": per_complainant(posts, business),
+    }
+    if business is not None:
+        extra["business_hours"] = business.label
+        extra.update(business_figures(posts, stats, business))
+    return replace(stats, **extra)  # type: ignore[arg-type]

@@ -23,6 +23,21 @@ class AnalysisOptions:
     target_s: float = 3600.0
     tz: str = "UTC"
     sentiment: str = "vader"
+    business_hours: str | None = None
+    """``09:00-17:00``: report business-hours delays beside calendar ones."""
+    weekdays: str = "mon-fri"
+
+
+@dataclass(frozen=True)
+class ComplainantResponse:
+    """Time to the company's first reply to one complainant."""
+
+    author: str
+    first_post_id: str
+    first_post_at: datetime
+    first_reply_id: str | None
+    response_s: float | None
+    business_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,43 @@ class ResponseStats:
     first_inbound_id: str | None
     first_reply_id: str | None
     company_posts: int
+    exchanges: int = 0
+    """Company replies (posts with a parent) in the thread."""
+    longest_silence_s: float | None = None
+    longest_silence_start: datetime | None = None
+    longest_silence_end: datetime | None = None
+    resolution_s: float | None = None
+    resolution_post: str | None = None
+    resolution_basis: str = "none"
+    per_complainant: tuple[ComplainantResponse, ...] = ()
+    business_hours: str | None = None
+    business_first_response_s: float | None = None
+    business_median_response_s: float | None = None
+    business_p90_response_s: float | None = None
+    business_max_response_s: float | None = None
+    business_breaches: int | None = None
+
+
+@dataclass(frozen=True)
+class SentimentEvent:
+    """The crowd's and the complainant's mood in a window before and after one company reply."""
+
+    reply_id: str
+    at: datetime
+    addressed_to: str | None
+    before_mean: float | None
+    before_n: int
+    after_mean: float | None
+    after_n: int
+    complainant_before: float | None
+    complainant_after: float | None
+
+    @property
+    def change(self) -> float | None:
+        """After minus before, when both windows hold posts."""
+        if self.before_mean is None or self.after_mean is None:
+            return None
+        return round(self.after_mean - self.before_mean, 4)
 
 
 @dataclass(frozen=True)
@@ -60,6 +112,57 @@ class SentimentStats:
     company_mean: float | None
     crowd_posts: int
     company_posts: int
+    complainant_mean: float | None = None
+    events: tuple[SentimentEvent, ...] = ()
+    largest_drops: tuple[tuple[datetime, float], ...] = ()
+    """Window starts where the crowd's mean fell most from the window before, with the fall."""
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A stretch of the incident."""
+
+    name: str
+    start: datetime
+    end: datetime
+    posts: int
+    description: str
+
+
+@dataclass(frozen=True)
+class KeyMoment:
+    """A post that marks a turn in the incident."""
+
+    kind: str
+    label: str
+    post_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TimelineStats:
+    """Phases and key moments."""
+
+    phases: tuple[Phase, ...] = ()
+    moments: tuple[KeyMoment, ...] = ()
+    peak_start: datetime | None = None
+    peak_posts: int = 0
+
+
+@dataclass(frozen=True)
+class AmplificationStats:
+    """How far the complaint spread beyond the person who raised it."""
+
+    original_complainant: str | None
+    participants: int
+    others_share: float | None
+    """Share of non-company posts written by people other than the original complainant."""
+    time_to_peak_s: float | None
+    spikes: tuple[datetime, ...]
+    """Window starts with at least 3x the median posts of active windows (and at least 5 posts)."""
+    likes: int | None
+    shares: int | None
+    most_liked_post: str | None
 
 
 @dataclass(frozen=True)
@@ -89,6 +192,8 @@ class Analysis:
     window_s: float
     response: ResponseStats
     sentiment: SentimentStats
+    timeline: TimelineStats = field(default_factory=TimelineStats)
+    amplification: AmplificationStats | None = None
     lessons: tuple[Lesson, ...] = field(default=())
 
     @property

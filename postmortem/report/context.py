@@ -87,6 +87,31 @@ class Moment:
 
 
 @dataclass(frozen=True)
+class PhaseView:
+    """A phase of the incident."""
+
+    name: str
+    start: str
+    end: str
+    duration: str
+    posts: int
+    description: str
+
+
+@dataclass(frozen=True)
+class EventView:
+    """The crowd's mood before and after one company reply."""
+
+    reply: PostView
+    before: str
+    before_n: int
+    after: str
+    after_n: int
+    change: str
+    change_value: float
+
+
+@dataclass(frozen=True)
 class LessonView:
     """A lesson with its evidence quoted."""
 
@@ -130,6 +155,12 @@ class ReportContext:
     impact: tuple[tuple[str, str], ...]
     charts: dict[str, Chart]
     moments: tuple[Moment, ...]
+    phases: tuple[PhaseView, ...]
+    response_rows: tuple[tuple[str, str, str | None], ...]
+    business_hours: str | None
+    complainants: tuple[tuple[str, str, str, str], ...]
+    events: tuple[EventView, ...]
+    movers: tuple[EventView, ...]
     slowest: tuple[PostView, ...]
     unanswered: tuple[PostView, ...]
     unanswered_total: int
@@ -249,25 +280,71 @@ def _lesson_view(lesson: Lesson, by_id: dict[str, pd.Series], zone: tzinfo) -> L
 
 
 def _moments(analysis: Analysis, by_id: dict[str, pd.Series], zone: tzinfo) -> tuple[Moment, ...]:
-    posts = analysis.posts
-    found: list[tuple[str, str | None]] = [
-        ("First complaint", analysis.response.first_inbound_id),
-        ("First company reply", analysis.response.first_reply_id),
-        ("Lowest crowd mood", analysis.sentiment.crowd_min_post),
+    """The timeline's key moments, one row per (moment, post)."""
+    return tuple(
+        Moment(m.label, _post_view(by_id[m.post_id], zone)) for m in analysis.timeline.moments if m.post_id in by_id
+    )
+
+
+def _phases(analysis: Analysis, zone: tzinfo) -> tuple[PhaseView, ...]:
+    return tuple(
+        PhaseView(
+            name=p.name.capitalize(),
+            start=format_time(p.start, zone),
+            end=format_time(p.end, zone),
+            duration=format_duration((p.end - p.start).total_seconds()),
+            posts=p.posts,
+            description=p.description,
+        )
+        for p in analysis.timeline.phases
+    )
+
+
+def _response_rows(analysis: Analysis) -> tuple[tuple[str, str, str | None], ...]:
+    """(measure, calendar value, business-hours value or None) for the response table."""
+    r = analysis.response
+    business = r.business_hours is not None
+    rows = [
+        ("First response", format_duration(r.first_response_s) if r.first_response_s is not None else "never",
+         format_duration(r.business_first_response_s) if business and r.first_response_s is not None else None),
+        ("Median response", format_duration(r.median_response_s), format_duration(r.business_median_response_s) if business else None),
+        ("90th percentile", format_duration(r.p90_response_s), format_duration(r.business_p90_response_s) if business else None),
+        ("Slowest answered", format_duration(r.max_response_s), format_duration(r.business_max_response_s) if business else None),
+        (f"Target breaches ({format_duration(r.target_s)})", str(r.breaches), str(r.business_breaches) if business else None),
+        ("Company replies", str(r.exchanges), None),
+        ("Longest silence while open", format_duration(r.longest_silence_s), None),
+        (f"Resolution ({r.resolution_basis})", format_duration(r.resolution_s), None),
     ]
-    company = posts.loc[posts[IS_COMPANY]]
-    if len(company):
-        found.append(("Last company post", str(company.iloc[-1][ID])))
-    found.append(("Last word", str(posts.iloc[-1][ID])))
-    moments: list[Moment] = []
-    seen: set[tuple[str, str]] = set()
-    for label, post_id in found:
-        if post_id is None or post_id not in by_id or (label, post_id) in seen:
+    return tuple(rows)
+
+
+def _complainants(analysis: Analysis, zone: tzinfo) -> tuple[tuple[str, str, str, str], ...]:
+    rows = []
+    for c in analysis.response.per_complainant[:TABLE_ROWS]:
+        delay = "no reply" if c.response_s is None else format_duration(c.response_s)
+        if c.business_s is not None:
+            delay += f" ({format_duration(c.business_s)} in business hours)"
+        rows.append(("@" + c.author, format_time(c.first_post_at, zone), delay, c.first_reply_id or "—"))
+    return tuple(rows)
+
+
+def _events(analysis: Analysis, by_id: dict[str, pd.Series], zone: tzinfo) -> tuple[EventView, ...]:
+    views = []
+    for e in analysis.sentiment.events:
+        if e.reply_id not in by_id:
             continue
-        seen.add((label, post_id))
-        moments.append(Moment(label, _post_view(by_id[post_id], zone)))
-    moments.sort(key=lambda m: by_id[m.post.id][CREATED_AT])
-    return tuple(moments)
+        views.append(
+            EventView(
+                reply=_post_view(by_id[e.reply_id], zone, 140),
+                before=_signed(e.before_mean),
+                before_n=e.before_n,
+                after=_signed(e.after_mean),
+                after_n=e.after_n,
+                change=_signed(e.change),
+                change_value=e.change if e.change is not None else 0.0,
+            )
+        )
+    return tuple(views)
 
 
 def conversation_rows(posts: pd.DataFrame, limit: int = TREE_ROWS) -> tuple[list[str], int]:
@@ -307,6 +384,26 @@ def conversation_rows(posts: pd.DataFrame, limit: int = TREE_ROWS) -> tuple[list
     return rows, len(posts) - len(rows)
 
 
+def _amplification_rows(analysis: Analysis, zone: tzinfo) -> list[tuple[str, str]]:
+    amp = analysis.amplification
+    if amp is None:
+        return []
+    rows = []
+    if amp.others_share is not None and amp.original_complainant:
+        rows.append(("Posts by people other than the first complainant", f"{amp.others_share:.0%}"))
+    if amp.time_to_peak_s is not None and analysis.timeline.peak_start is not None:
+        rows.append(
+            (
+                "Busiest window",
+                f"{analysis.timeline.peak_posts} posts from {format_time(analysis.timeline.peak_start, zone)}, "
+                f"{format_duration(amp.time_to_peak_s)} after the first post",
+            )
+        )
+    if amp.spikes:
+        rows.append(("Spikes (3× the usual volume)", ", ".join(format_time(t, zone) for t in amp.spikes[:5])))
+    return rows
+
+
 def _chart_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
@@ -315,7 +412,12 @@ def build_charts(analysis: Analysis, tz: str) -> dict[str, Chart]:
     """Render the charts to SVG data URIs."""
     from postmortem import charts
 
-    volume = charts.build_volume_chart(charts.volume_data(analysis, tz), tz)
+    phases = [
+        (pd.Timestamp(p.start).tz_convert(tz), pd.Timestamp(p.end).tz_convert(tz), p.name)
+        for p in analysis.timeline.phases
+        if p.name != "peak"
+    ]
+    volume = charts.build_volume_chart(charts.volume_data(analysis, tz), tz, phases)
     sentiment = charts.build_sentiment_chart(analysis, tz)
     delays = charts.build_delay_chart(charts.delay_data(analysis), analysis.response.target_s)
     window = format_duration(analysis.window_s)
@@ -324,7 +426,8 @@ def build_charts(analysis: Analysis, tz: str) -> dict[str, Chart]:
             "volume",
             "Posts over time",
             f"Posts per {window} window, stacked by role; triangles mark company replies; "
-            f"the line is the mean sentiment of non-company posts in each window. Times in {tz}.",
+            f"the line is the mean sentiment of non-company posts in each window; shaded bands are the phases. "
+            f"Times in {tz}.",
             _chart_uri(charts.figure_to_svg(volume)),
         ),
         "sentiment": Chart(
@@ -377,6 +480,7 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
         ("Negative posts from customers and crowd", f"{int((non_company[SENTIMENT] <= -0.05).sum()):,} of {len(non_company):,}"),
         ("Duration", format_duration((analysis.end - analysis.start).total_seconds())),
         *engagement,
+        *_amplification_rows(analysis, zone),
     )
     cov = thread.coverage
     settings = (
@@ -388,6 +492,7 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
         ("Time window", format_duration(analysis.window_s)),
     )
     lessons = [_lesson_view(lesson, by_id, zone) for lesson in analysis.lessons]
+    events = _events(analysis, by_id, zone)
     return ReportContext(
         title=title,
         company=company,
@@ -406,6 +511,12 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
         impact=impact,
         charts=build_charts(analysis, meta.tz) if with_charts else {},
         moments=_moments(analysis, by_id, zone),
+        phases=_phases(analysis, zone),
+        response_rows=_response_rows(analysis),
+        business_hours=analysis.response.business_hours,
+        complainants=_complainants(analysis, zone),
+        events=events[:TABLE_ROWS],
+        movers=tuple(sorted((e for e in events if e.change != "\u2014"), key=lambda e: -abs(e.change_value))[:4]),
         slowest=tuple(_post_view(row, zone, 160) for _, row in answered.head(TABLE_ROWS).iterrows()),
         unanswered=tuple(_post_view(row, zone, 160) for _, row in open_sorted.head(TABLE_ROWS).iterrows()),
         unanswered_total=len(open_posts),

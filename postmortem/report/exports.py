@@ -35,6 +35,7 @@ def _num(value: float | None, digits: int = 1) -> float | None:
 def build_metrics(analysis: Analysis) -> dict[str, Any]:
     """The metrics document: schema version 1 keys (never renamed; later versions only add)."""
     thread, r, s = analysis.thread, analysis.response, analysis.sentiment
+    t, a = analysis.timeline, analysis.amplification
     cov = thread.coverage
     return {
         "schema_version": SCHEMA_VERSION,
@@ -66,6 +67,30 @@ def build_metrics(analysis: Analysis) -> dict[str, Any]:
             "unanswered_overdue": r.unanswered_overdue,
             "first_inbound_id": r.first_inbound_id,
             "first_reply_id": r.first_reply_id,
+            "exchanges": r.exchanges,
+            "longest_silence_s": _num(r.longest_silence_s),
+            "longest_silence_start": iso(r.longest_silence_start),
+            "longest_silence_end": iso(r.longest_silence_end),
+            "resolution_s": _num(r.resolution_s),
+            "resolution_post": r.resolution_post,
+            "resolution_basis": r.resolution_basis,
+            "business_hours": r.business_hours,
+            "business_first_response_s": _num(r.business_first_response_s),
+            "business_median_response_s": _num(r.business_median_response_s),
+            "business_p90_response_s": _num(r.business_p90_response_s),
+            "business_max_response_s": _num(r.business_max_response_s),
+            "business_breaches": r.business_breaches,
+            "per_complainant": [
+                {
+                    "author": c.author,
+                    "first_post_id": c.first_post_id,
+                    "first_post_at": iso(c.first_post_at),
+                    "first_reply_id": c.first_reply_id,
+                    "response_s": _num(c.response_s),
+                    "business_s": _num(c.business_s),
+                }
+                for c in r.per_complainant
+            ],
         },
         "sentiment": {
             "method": s.method,
@@ -77,6 +102,51 @@ def build_metrics(analysis: Analysis) -> dict[str, Any]:
             "crowd_min_post": s.crowd_min_post,
             "drift": _num(s.drift, 4),
             "company_mean": _num(s.company_mean, 4),
+            "mode": s.method,
+            "complainant_mean": _num(s.complainant_mean, 4),
+            "events": [
+                {
+                    "reply_id": e.reply_id,
+                    "at": iso(e.at),
+                    "addressed_to": e.addressed_to,
+                    "before_mean": _num(e.before_mean, 4),
+                    "before_n": e.before_n,
+                    "after_mean": _num(e.after_mean, 4),
+                    "after_n": e.after_n,
+                    "change": _num(e.change, 4),
+                    "complainant_before": _num(e.complainant_before, 4),
+                    "complainant_after": _num(e.complainant_after, 4),
+                }
+                for e in s.events
+            ],
+            "largest_drops": [{"window_start": iso(t), "change": _num(c, 4)} for t, c in s.largest_drops],
+        },
+        "timeline": {
+            "window_s": _num(analysis.window_s),
+            "phases": [
+                {"name": p.name, "start": iso(p.start), "end": iso(p.end), "posts": p.posts} for p in t.phases
+            ],
+            "key_moments": [
+                {"kind": m.kind, "label": m.label, "post_id": m.post_id, "at": iso(m.at)} for m in t.moments
+            ],
+            "peak_start": iso(t.peak_start),
+            "peak_posts": t.peak_posts,
+        },
+        "amplification": None
+        if a is None
+        else {
+            "original_complainant": a.original_complainant,
+            "participants": a.participants,
+            "others_share": a.others_share,
+            "time_to_peak_s": _num(a.time_to_peak_s),
+            "spikes": [iso(x) for x in a.spikes],
+            "likes": a.likes,
+            "shares": a.shares,
+            "most_liked_post": a.most_liked_post,
+            "participants_per_window": [
+                {"start": iso(row.start), "new": int(row.participants_new), "total": int(row.participants_total)}
+                for row in analysis.windows.itertuples()
+            ],
         },
         "lessons": [
             {

@@ -1,0 +1,106 @@
+"""Sentiment tied to events (before/after each company reply) and amplification (pile-on)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from postmortem.analysis.results import AmplificationStats, SentimentEvent
+from postmortem.timeline import (
+    AUTHOR,
+    CREATED_AT,
+    ID,
+    IS_COMPANY,
+    LIKES,
+    PARENT_ID,
+    ROLE,
+    ROLE_COMPANY,
+    SENTIMENT,
+    SHARES,
+)
+
+MAX_EVENTS = 200
+SPIKE_FACTOR = 3.0
+SPIKE_MIN_POSTS = 5
+
+
+def _mean(values: pd.Series) -> float | None:
+    return None if values.empty else round(float(values.mean()), 4)
+
+
+def reply_events(posts: pd.DataFrame, window_s: float) -> tuple[SentimentEvent, ...]:
+    """For each company reply: non-company mood in the window before vs the window after.
+
+    Before is [t - window, t), after is (t, t + window]. The complainant's mood uses only the
+    posts of the person the reply answered (the author of its parent), in the same windows.
+    """
+    window = pd.Timedelta(seconds=window_s)
+    author_of = dict(zip(posts[ID], posts[AUTHOR], strict=True))
+    crowd = posts.loc[posts[ROLE] != ROLE_COMPANY, [CREATED_AT, AUTHOR, SENTIMENT]]
+    times = crowd[CREATED_AT]
+    replies = posts.loc[posts[IS_COMPANY] & posts[PARENT_ID].notna()].head(MAX_EVENTS)
+    events = []
+    for _, reply in replies.iterrows():
+        t = reply[CREATED_AT]
+        before = crowd.loc[(times >= t - window) & (times < t)]
+        after = crowd.loc[(times > t) & (times <= t + window)]
+        person = author_of.get(reply[PARENT_ID])
+        events.append(
+            SentimentEvent(
+                reply_id=str(reply[ID]),
+                at=t.to_pydatetime(),
+                addressed_to=person,
+                before_mean=_mean(before[SENTIMENT]),
+                before_n=len(before),
+                after_mean=_mean(after[SENTIMENT]),
+                after_n=len(after),
+                complainant_before=_mean(before.loc[before[AUTHOR] == person, SENTIMENT]),
+                complainant_after=_mean(after.loc[after[AUTHOR] == person, SENTIMENT]),
+            )
+        )
+    return tuple(events)
+
+
+def largest_drops(windows: pd.DataFrame, count: int = 3) -> tuple[tuple[pd.Timestamp, float], ...]:
+    """Windows where the crowd's mean sentiment fell most from the previous window with posts."""
+    mood = windows[["start", "crowd_sentiment"]].dropna()
+    if len(mood) < 2:
+        return ()
+    change = mood["crowd_sentiment"].diff()
+    falls = mood.assign(change=change).dropna().sort_values("change").head(count)
+    return tuple(
+        (row.start.to_pydatetime(), round(float(row.change), 4)) for row in falls.itertuples() if row.change < 0
+    )
+
+
+def compute_amplification(posts: pd.DataFrame, windows: pd.DataFrame, original: str | None) -> AmplificationStats:
+    """Participants, the share of others' posts, time to peak, spikes and engagement."""
+    non_company = posts.loc[posts[ROLE] != ROLE_COMPANY]
+    others_share = None
+    if len(non_company) and original is not None:
+        others_share = round(float((non_company[AUTHOR] != original).mean()), 4)
+    totals = windows[["company", "complainant", "crowd"]].sum(axis=1) if len(windows) else pd.Series(dtype=float)
+    time_to_peak = None
+    spikes: tuple = ()
+    if len(totals):
+        peak_start = windows["start"].iloc[int(totals.to_numpy().argmax())]
+        time_to_peak = float((peak_start - windows["start"].iloc[0]).total_seconds())
+        active = totals[totals > 0]
+        baseline = float(np.median(active)) if len(active) else 0.0
+        spike_mask = (totals >= SPIKE_FACTOR * baseline) & (totals >= SPIKE_MIN_POSTS)
+        spikes = tuple(pd.Timestamp(s).to_pydatetime() for s in windows.loc[spike_mask, "start"])
+    likes = posts[LIKES].dropna()
+    shares = posts[SHARES].dropna()
+    most_liked = None
+    if len(likes) and int(likes.max()) > 0:
+        most_liked = str(posts.loc[posts[LIKES].fillna(-1).astype("int64").idxmax(), ID])
+    return AmplificationStats(
+        original_complainant=original,
+        participants=int(posts[AUTHOR].nunique()),
+        others_share=others_share,
+        time_to_peak_s=time_to_peak,
+        spikes=spikes,
+        likes=int(likes.sum()) if len(likes) else None,
+        shares=int(shares.sum()) if len(shares) else None,
+        most_liked_post=most_liked,
+    )
