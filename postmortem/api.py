@@ -66,7 +66,7 @@ def analyse(
     company: Iterable[str] = (),
     target: str | float = 3600.0,
     tz: str = "UTC",
-    sentiment: str = "vader",
+    sentiment: str = "vader+cs",
     business_hours: str | None = None,
     weekdays: str = "mon-fri",
 ) -> Analysis:

@@ -98,6 +98,9 @@ def report(
         typer.Option("--business-hours", help="Working hours, e.g. 09:00-17:00: adds business-hours delays."),
     ] = None,
     weekdays: Annotated[str, typer.Option("--weekdays", help="Working days for --business-hours.")] = "mon-fri",
+    sentiment: Annotated[
+        str, typer.Option("--sentiment", help="vader+cs (VADER plus customer-service phrases) or vader (plain).")
+    ] = "vader+cs",
     html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the metrics as JSON.")] = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write one CSV row per post.")] = None,
@@ -143,7 +146,8 @@ def report(
             date_order=date_order,
         )
         analysis = api.analyse(
-            thread, company=company or [], target=target, tz=tz, business_hours=business_hours, weekdays=weekdays
+            thread, company=company or [], target=target, tz=tz, business_hours=business_hours, weekdays=weekdays,
+            sentiment=sentiment,
         )
         render = api.RenderOptions(title=title, paper=paper, templates=templates)
         written = api.write_report(analysis, outputs, render, force=force, mkdir=mkdir)

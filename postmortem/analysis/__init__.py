@@ -9,17 +9,17 @@ import numpy as np
 import pandas as pd
 
 from postmortem.analysis.business import parse_business_hours
-from postmortem.analysis.delays import annotate_responses, compute_response, enrich_response
+from postmortem.analysis.delays import annotate_responses, compute_response, conversation_breakdown, enrich_response
 from postmortem.analysis.events import compute_amplification, largest_drops, reply_events
 from postmortem.analysis.phases import INTENT, classify_intents, compute_timeline, first_complaint, resolution_post
 from postmortem.analysis.results import Analysis, AnalysisOptions, Lesson, ResponseStats, SentimentStats
 from postmortem.analysis.sentiment import (
     NEGATIVE_THRESHOLD,
     SentimentScorer,
-    VaderScorer,
     compute_sentiment,
     crowd_rolling,
 )
+from postmortem.errors import UsageError
 from postmortem.ingest.common import parse_zone
 from postmortem.model import Thread
 from postmortem.timeline import (
@@ -42,6 +42,7 @@ from postmortem.timeline import (
     to_frame,
 )
 
+SENTIMENT_MODES = ("vader+cs", "vader")
 NICE_WINDOWS_S = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
 TARGET_WINDOWS = 12
 
@@ -116,7 +117,13 @@ def analyse(
     from postmortem.lessons import derive_lessons
 
     options = options or AnalysisOptions()
-    scorer = scorer or VaderScorer()
+    if scorer is None:
+        from postmortem.analysis.cs_sentiment import scorer_for
+
+        try:
+            scorer = scorer_for(options.sentiment)
+        except ValueError as exc:
+            raise UsageError(f"unknown sentiment mode {options.sentiment!r}; choose {' or '.join(SENTIMENT_MODES)}") from exc
     posts = to_frame(thread)
     company = identify_company(thread, options.company)
     posts[IS_COMPANY] = posts[AUTHOR].isin(company.handles)
@@ -159,6 +166,7 @@ def analyse(
         response=response,
         sentiment=sentiment,
         timeline=compute_timeline(posts, windows, window_s, sentiment.crowd_min_post),
+        conversations=conversation_breakdown(posts, options.target_s),
         amplification=compute_amplification(posts, windows, None if complaint is None else str(complaint[AUTHOR])),
     )
     return derive_lessons(analysis)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from postmortem.errors import UsageError
 
@@ -29,6 +29,9 @@ class BusinessHours:
 
     def seconds_between(self, begin: datetime, finish: datetime) -> float:
         """Seconds of [begin, finish) that fall inside business hours."""
+        # Subtract in UTC: aware datetimes sharing a ZoneInfo subtract as wall-clock times,
+        # which would ignore the hour a DST change adds or removes.
+        begin, finish = begin.astimezone(timezone.utc), finish.astimezone(timezone.utc)
         if finish <= begin:
             return 0.0
         total = 0.0
@@ -46,7 +49,7 @@ class BusinessHours:
         open_at = datetime.combine(day, self.start, tzinfo=self.zone)
         close_day = day if self.end > self.start else day + timedelta(days=1)
         close_at = datetime.combine(close_day, self.end, tzinfo=self.zone)
-        return open_at, close_at
+        return open_at.astimezone(timezone.utc), close_at.astimezone(timezone.utc)
 
     def is_open(self, moment: datetime) -> bool:
         """True if ``moment`` falls inside business hours."""
@@ -89,7 +92,7 @@ def parse_business_hours(hours: str, weekdays: str, zone: tzinfo, zone_name: str
         raise UsageError(f"--business-hours {hours!r}: not a valid time of day")
     start = time(h1, m1)
     end = time(0, 0) if h2 == 24 else time(h2, m2)
-    if start == end:
+    if start == end and h2 != 24:
         raise UsageError(f"--business-hours {hours!r}: opening and closing times are the same")
     days = parse_weekdays(weekdays)
     label = f"{hours.strip()} {weekdays.strip()} ({zone_name})"

@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 
 from postmortem.analysis.business import BusinessHours
-from postmortem.analysis.results import ComplainantResponse, ResponseStats
+from postmortem.analysis.results import ComplainantResponse, ConversationSummary, ResponseStats
 from postmortem.timeline import (
     ADDRESSED,
     ANSWERED_BY,
     AUTHOR,
     AUTHOR_HANDLE,
+    CONVERSATION,
     CREATED_AT,
     DEPTH,
     ID,
@@ -229,3 +230,25 @@ def enrich_response(
         extra["business_hours"] = business.label
         extra.update(business_figures(posts, stats, business))
     return replace(stats, **extra)  # type: ignore[arg-type]
+
+
+def conversation_breakdown(posts: pd.DataFrame, target_s: float) -> tuple[ConversationSummary, ...]:
+    """Response figures per conversation, when the frame holds more than one."""
+    if posts[CONVERSATION].nunique(dropna=True) < 2:
+        return ()
+    summaries = []
+    for key, group in posts.groupby(CONVERSATION, sort=False):
+        stats = compute_response(group, target_s)
+        summaries.append(
+            ConversationSummary(
+                conversation_id=str(key),
+                posts=len(group),
+                start=group[CREATED_AT].min().to_pydatetime(),
+                inbound=stats.inbound,
+                answered=stats.answered,
+                first_response_s=stats.first_response_s,
+                median_response_s=stats.median_response_s,
+            )
+        )
+    summaries.sort(key=lambda c: c.start)
+    return tuple(summaries)

@@ -26,11 +26,11 @@ import os
 import string
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from itertools import compress
-from operator import itemgetter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from itertools import compress
+from operator import itemgetter
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from vaderSentiment import vaderSentiment as _ref
 
@@ -44,9 +44,12 @@ BOOSTER_DICT: dict[str, float] = _ref.BOOSTER_DICT
 SPECIAL_CASES: dict[str, float] = _ref.SPECIAL_CASES
 NEGATE = frozenset(_ref.NEGATE)
 
-#: Every word that occurs in a SPECIAL_CASES key or a multi-word booster: an idiom or
-#: booster n-gram can only match when all its words are in this set.
-_IDIOM_WORDS = frozenset(w for key in [*SPECIAL_CASES, *(k for k in BOOSTER_DICT if " " in k)] for w in key.split())
+_MULTIWORD_KEYS = [k for k in [*SPECIAL_CASES, *BOOSTER_DICT] if " " in k]
+_COMMON = frozenset({"the", "of", "to", "for", "a", "bad", "right", "just", "bus"})
+
+#: One anchor word per multi-word idiom or booster key (its least common word): an idiom or
+#: booster n-gram can only match in a window that holds the key's anchor.
+_IDIOM_ANCHORS = frozenset(max((w for w in k.split() if w not in _COMMON), key=len) for k in _MULTIWORD_KEYS)
 
 #: Above this many distinct uncached texts, :class:`FastVaderScorer` uses several processes.
 PARALLEL_THRESHOLD = 20_000
@@ -54,11 +57,20 @@ PARALLEL_THRESHOLD = 20_000
 #: Bound on the per-token cache (memory stays small on unbounded streams of new words).
 MAX_CACHED_TOKENS = 500_000
 
+#: Texts handled per bulk token analysis (bounds the memory of one batch's new tokens).
+_BATCH = 50_000
+
 
 _new_tuple = tuple.__new__
 _LOWER = itemgetter(1)
 _IS_UPPER = itemgetter(2)
 _SCORED = itemgetter(6)
+_MODIFIES = itemgetter(7)
+
+#: Words that change the valence of a lexicon word up to three places after them besides
+#: boosters (incl. "so") and negations (incl. "never", "without"): "no" (also "no X or Y"),
+#: "this" right before, "least". ("or", "nor", "doubt" only act next to "no"/"without".)
+_MODIFIER_WORDS = frozenset({"no", "this", "least"})
 
 
 class Token(NamedTuple):
@@ -71,6 +83,7 @@ class Token(NamedTuple):
     booster: float | None
     negates: bool
     scored: bool  # in the lexicon and not a booster: the reference scores it
+    modifies: bool  # may change the valence of a following lexicon word
 
 
 @dataclass(frozen=True)
@@ -143,8 +156,14 @@ class FastVader:
         self.lexicon: dict[str, float] = analyzer.lexicon
         self.emojis: dict[str, str] = analyzer.emojis
         self._emoji_chars = frozenset(k for k in self.emojis if len(k) == 1)
+        # Per raw token caches: the analysis; raws that are lexicon words; "plain" raws (no
+        # modifier, no idiom anchor) with the valence VADER gives them when nothing modifies
+        # them; scored raws in ALL CAPS; raws that read "but".
         self._tokens: dict[str, Token] = {}
         self._lexical_raws: set[str] = set()
+        self._plain: dict[str, float] = {}
+        self._upper_scored: set[str] = set()
+        self._but_raws: set[str] = set()
 
     # --- text and token preparation -------------------------------------------------
     def replace_emoji(self, text: str) -> str:
@@ -169,29 +188,73 @@ class FastVader:
         """Cached analysis of one raw whitespace-separated token."""
         tok = self._tokens.get(raw)
         if tok is None:
-            tok = self._make_token(raw)
+            self.add_tokens({raw})
+            tok = self._tokens[raw]
         return tok
 
-    def _make_token(self, raw: str) -> Token:
-        stripped = raw.strip(string.punctuation)
-        word = raw if len(stripped) <= 2 else stripped
-        lower = word.lower()
-        negates = lower in NEGATE or "n't" in lower
-        valence = self.lexicon.get(lower)
-        booster = BOOSTER_DICT.get(lower)
-        scored = valence is not None and booster is None
-        # tuple.__new__ skips NamedTuple's Python-level __new__ (a third of the cold-token cost)
-        tok = _new_tuple(Token, (word, lower, word.isupper(), valence, booster, negates, scored))
-        if len(self._tokens) < MAX_CACHED_TOKENS:
-            self._tokens[raw] = tok
-            if tok.valence is not None:
-                self._lexical_raws.add(raw)
-        return tok
+    def add_tokens(self, raws: set[str]) -> None:
+        """Analyse every not yet cached raw token of a batch at once (C-level loops).
+
+        The cache is emptied first when it would outgrow ``MAX_CACHED_TOKENS``; the tokens
+        of the current batch are always kept, so a batch can rely on them being cached.
+        """
+        new = list(raws.difference(self._tokens))
+        if not new:
+            return
+        if len(self._tokens) + len(new) > MAX_CACHED_TOKENS:
+            self.clear_cache()
+        punct = string.punctuation
+        stripped = [raw.strip(punct) for raw in new]
+        words = [raw if len(s) <= 2 else s for raw, s in zip(new, stripped, strict=True)]
+        lowers = [w.lower() for w in words]
+        uppers = [w.isupper() for w in words]
+        valences = list(map(self.lexicon.get, lowers))
+        boosters = list(map(BOOSTER_DICT.get, lowers))
+        negates = [lw in NEGATE or "n't" in lw for lw in lowers]
+        scored = [v is not None and b is None for v, b in zip(valences, boosters, strict=True)]
+        modifies = [
+            b is not None or ng or lw in _MODIFIER_WORDS for b, ng, lw in zip(boosters, negates, lowers, strict=True)
+        ]
+        rows = zip(words, lowers, uppers, valences, boosters, negates, scored, modifies, strict=True)
+        self._tokens.update(zip(new, (_new_tuple(Token, row) for row in rows), strict=True))
+        self._lexical_raws.update(raw for raw, v in zip(new, valences, strict=True) if v is not None)
+        self._plain.update(
+            (raw, v if s and v is not None else 0)
+            for raw, v, s, m, lw in zip(new, valences, scored, modifies, lowers, strict=True)
+            if not m and lw not in _IDIOM_ANCHORS
+        )
+        self._upper_scored.update(raw for raw, u, s in zip(new, uppers, scored, strict=True) if u and s)
+        self._but_raws.update(raw for raw, lw in zip(new, lowers, strict=True) if lw == "but")
+
+    def compound_many(self, texts: Sequence[str]) -> list[float]:
+        """``compound`` for many texts, with the batch's new tokens analysed in bulk first."""
+        cleaned = [t.strip() if t.isascii() else self.replace_emoji(t) for t in texts]
+        splits = list(map(str.split, cleaned))
+        self.add_tokens(set().union(*splits))
+        tokens = self._tokens  # every raw token of the batch is in it now
+        lexical_raws = self._lexical_raws
+        out: list[float] = []
+        plain = self._plain
+        upper_scored = self._upper_scored
+        for clean, raws in zip(cleaned, splits, strict=True):
+            if lexical_raws.isdisjoint(raws):
+                out.append(0.0)
+                continue
+            looked_up: list[float | None] = list(map(plain.get, raws))
+            if None not in looked_up and upper_scored.isdisjoint(raws):
+                # Nothing modifies any lexicon word: its valence is the lexicon's.
+                valences = cast("list[float]", looked_up)
+                if not self._but_raws.isdisjoint(raws):
+                    valences = _but_check([tokens[raw].lower for raw in raws], valences)
+            else:
+                valences = self._valences(list(map(tokens.__getitem__, raws)))
+            out.append(compound_from_sum(float(sum(valences)), clean))
+        return out
 
     def clear_cache(self) -> None:
         """Forget the per-token cache (for cold-start benchmarks)."""
-        self._tokens.clear()
-        self._lexical_raws.clear()
+        for cache in (self._tokens, self._lexical_raws, self._plain, self._upper_scored, self._but_raws):
+            cache.clear()
 
     # --- scoring ----------------------------------------------------------------------
     def parse(self, text: str) -> Parsed:
@@ -209,13 +272,9 @@ class FastVader:
     def _analyse(self, text: str) -> tuple[str, list[Token], list[float]]:
         clean = self.replace_emoji(text)
         raws = clean.split()
-        tokens: list[Token] = list(map(self._tokens.get, raws))  # type: ignore[arg-type]
-        if None in tokens:
-            tokens = [tok if tok is not None else self._make_token(raw) for tok, raw in zip(tokens, raws, strict=True)]
-            lexical = any(t.valence is not None for t in tokens)
-        else:
-            lexical = not self._lexical_raws.isdisjoint(raws)
-        if not lexical:
+        self.add_tokens(set(raws))
+        tokens: list[Token] = list(map(self._tokens.__getitem__, raws))
+        if self._lexical_raws.isdisjoint(raws):
             return clean, tokens, [0] * len(tokens)
         return clean, tokens, self._valences(tokens)
 
@@ -226,10 +285,22 @@ class FastVader:
         upper_count = sum(map(_IS_UPPER, tokens))
         is_cap_diff = 0 < n - upper_count < n
         sentiments: list[float] = [0] * n
+        modifiers = list(map(_MODIFIES, tokens))
+        has_anchor = not _IDIOM_ANCHORS.isdisjoint(lowers)
         for i in compress(range(n), map(_SCORED, tokens)):
-            if lowers[i] == "kind" and i < n - 1 and lowers[i + 1] == "of":
-                continue
-            sentiments[i] = self._word_valence(tokens, lowers, i, is_cap_diff)
+            tok = tokens[i]
+            lo = max(i - 3, 0)
+            if (
+                not (tok.is_upper and is_cap_diff)
+                and not any(modifiers[lo:i])
+                and tok.lower != "no"
+                and not (has_anchor and not _IDIOM_ANCHORS.isdisjoint(lowers[lo : i + 3]))
+            ):
+                # No booster, negation, "no", "least", "never so", idiom or caps emphasis in
+                # reach: every reference rule leaves the lexicon valence as it is.
+                sentiments[i] = tok.valence  # type: ignore[assignment]
+            elif not (tok.lower == "kind" and i < n - 1 and lowers[i + 1] == "of"):
+                sentiments[i] = self._word_valence(tokens, lowers, i, is_cap_diff)
         if "but" in lowers:
             sentiments = _but_check(lowers, sentiments)
         return sentiments
@@ -262,7 +333,7 @@ class FastVader:
             if prev.booster is not None:
                 valence = valence + _scaled_booster(prev, valence, is_cap_diff, start_i)
             valence = _negation_check(valence, tokens, lowers, start_i, i)
-            if start_i == 2 and not _IDIOM_WORDS.isdisjoint(lowers[i - 3 : i + 3]):
+            if start_i == 2 and not _IDIOM_ANCHORS.isdisjoint(lowers[i - 3 : i + 3]):
                 valence = _special_idioms_check(valence, lowers, i)
         if i > 0 and lowers[i - 1] == "least":
             valence = _least_check(valence, lowers, i, lexicon)
@@ -355,7 +426,7 @@ def shared_engine() -> FastVader:
 
 def _score_chunk(texts: list[str]) -> list[float]:
     engine = shared_engine()
-    return [engine.compound(t) for t in texts]
+    return [score for k in range(0, len(texts), _BATCH) for score in engine.compound_many(texts[k : k + _BATCH])]
 
 
 def _chunks(items: list[str], n: int) -> list[list[str]]:

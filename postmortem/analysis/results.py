@@ -22,7 +22,8 @@ class AnalysisOptions:
     company: tuple[str, ...] = ()
     target_s: float = 3600.0
     tz: str = "UTC"
-    sentiment: str = "vader"
+    sentiment: str = "vader+cs"
+    """``vader+cs`` (VADER with the customer-service layer, default) or ``vader`` (plain)."""
     business_hours: str | None = None
     """``09:00-17:00``: report business-hours delays beside calendar ones."""
     weekdays: str = "mon-fri"
@@ -166,6 +167,19 @@ class AmplificationStats:
 
 
 @dataclass(frozen=True)
+class ConversationSummary:
+    """One conversation of a multi-conversation report (e.g. a company's threads in the support CSV)."""
+
+    conversation_id: str
+    posts: int
+    start: datetime
+    inbound: int
+    answered: int
+    first_response_s: float | None
+    median_response_s: float | None
+
+
+@dataclass(frozen=True)
 class Lesson:
     """One lesson learned, backed by posts in the thread."""
 
@@ -194,6 +208,8 @@ class Analysis:
     sentiment: SentimentStats
     timeline: TimelineStats = field(default_factory=TimelineStats)
     amplification: AmplificationStats | None = None
+    conversations: tuple[ConversationSummary, ...] = ()
+    """Per-conversation figures when the thread merges several conversations."""
     lessons: tuple[Lesson, ...] = field(default=())
 
     @property

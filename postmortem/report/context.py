@@ -39,6 +39,7 @@ from postmortem.units import format_duration
 QUOTE_CHARS = 280
 TREE_ROWS = 120
 TABLE_ROWS = 12
+CONVERSATION_ROWS = 40
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,8 @@ class ReportContext:
     complainants: tuple[tuple[str, str, str, str], ...]
     events: tuple[EventView, ...]
     movers: tuple[EventView, ...]
+    conversations: tuple[tuple[str, str, int, str, str, str], ...]
+    conversations_total: int
     slowest: tuple[PostView, ...]
     unanswered: tuple[PostView, ...]
     unanswered_total: int
@@ -516,6 +519,18 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
         business_hours=analysis.response.business_hours,
         complainants=_complainants(analysis, zone),
         events=events[:TABLE_ROWS],
+        conversations=tuple(
+            (
+                c.conversation_id,
+                format_time(c.start, zone),
+                c.posts,
+                f"{c.answered} of {c.inbound}",
+                "never" if c.first_response_s is None else format_duration(c.first_response_s),
+                format_duration(c.median_response_s),
+            )
+            for c in analysis.conversations[:CONVERSATION_ROWS]
+        ),
+        conversations_total=len(analysis.conversations),
         movers=tuple(sorted((e for e in events if e.change != "\u2014"), key=lambda e: -abs(e.change_value))[:4]),
         slowest=tuple(_post_view(row, zone, 160) for _, row in answered.head(TABLE_ROWS).iterrows()),
         unanswered=tuple(_post_view(row, zone, 160) for _, row in open_sorted.head(TABLE_ROWS).iterrows()),

@@ -160,6 +160,18 @@ def build_metrics(analysis: Analysis) -> dict[str, Any]:
             }
             for lesson in analysis.lessons
         ],
+        "conversations": [
+            {
+                "conversation_id": c.conversation_id,
+                "posts": c.posts,
+                "start": iso(c.start),
+                "inbound": c.inbound,
+                "answered": c.answered,
+                "first_response_s": _num(c.first_response_s),
+                "median_response_s": _num(c.median_response_s),
+            }
+            for c in analysis.conversations
+        ],
         "coverage": {
             "records_read": cov.records_read,
             "posts_loaded": cov.posts_loaded,
