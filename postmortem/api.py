@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from postmortem.analysis import analyse as _analyse
 from postmortem.analysis.results import Analysis, AnalysisOptions
@@ -21,6 +22,9 @@ from postmortem.ingest import load
 from postmortem.ingest.common import parse_zone
 from postmortem.model import Collection, Thread
 from postmortem.outputs import check_target, write_atomic
+
+if TYPE_CHECKING:
+    from postmortem.report.context import ReportMeta
 from postmortem.units import parse_duration
 
 PAPER_SIZES = ("A4", "Letter")
@@ -100,10 +104,11 @@ class Outputs:
     html: Path | None = None
     json: Path | None = None
     csv: Path | None = None
+    md: Path | None = None
 
     def targets(self) -> list[Path]:
         """Every requested path."""
-        return [p for p in (self.pdf, self.html, self.json, self.csv) if p is not None]
+        return [p for p in (self.pdf, self.html, self.json, self.csv, self.md) if p is not None]
 
 
 @dataclass(frozen=True)
@@ -114,12 +119,16 @@ class RenderOptions:
     paper: str = "A4"
     templates: Path | None = None
     generated_at: datetime | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    accent: str | None = None
+    """Brand colour, ``#rrggbb``."""
+    logo: Path | None = None
+    """PNG, JPEG or SVG logo for the cover (at most 2 MB)."""
+    company_name: str | None = None
 
 
 def render_outputs(analysis: Analysis, outputs: Outputs, render: RenderOptions | None = None) -> dict[Path, bytes]:
     """Produce every requested output in memory (nothing is written)."""
-    from postmortem.report.context import ReportMeta, build_context
+    from postmortem.report.context import build_context
     from postmortem.report.exports import metrics_json, posts_csv
     from postmortem.report.render import render_html, write_pdf_bytes
 
@@ -131,15 +140,59 @@ def render_outputs(analysis: Analysis, outputs: Outputs, render: RenderOptions |
         results[outputs.json] = metrics_json(analysis).encode("utf-8")
     if outputs.csv is not None:
         results[outputs.csv] = posts_csv(analysis).encode("utf-8")
+    if outputs.md is not None:
+        from postmortem.report.markdown import render_markdown
+
+        results[outputs.md] = render_markdown(build_context(analysis, report_meta(analysis, render), with_charts=False)).encode(
+            "utf-8"
+        )
     if outputs.pdf is not None or outputs.html is not None:
-        meta = ReportMeta(tz=analysis.options.tz, title=render.title, generated_at=render.generated_at)
-        ctx = build_context(analysis, meta)
-        html = render_html(ctx, render.templates, paper=render.paper)
+        ctx = build_context(analysis, report_meta(analysis, render))
         if outputs.html is not None:
-            results[outputs.html] = html.encode("utf-8")
+            results[outputs.html] = render_html(ctx, render.templates, paper=render.paper).encode("utf-8")
         if outputs.pdf is not None:
-            results[outputs.pdf] = write_pdf_bytes(html, render.templates)
+            pdf_html = render_html(ctx, render.templates, paper=render.paper, for_pdf=True)
+            results[outputs.pdf] = write_pdf_bytes(pdf_html, render.templates)
     return results
+
+
+LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+
+
+def logo_data_uri(path: Path) -> str:
+    """The logo file as a ``data:`` URI (the renderer fetches nothing else)."""
+    import base64
+
+    kind = LOGO_TYPES.get(path.suffix.lower())
+    if kind is None:
+        raise UsageError(f"--logo {path}: use a .png, .jpg or .svg file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"--logo {path}: cannot read ({exc.strerror or exc})") from exc
+    if len(data) > MAX_LOGO_BYTES:
+        raise UsageError(f"--logo {path}: larger than 2 MB")
+    return f"data:{kind};base64," + base64.b64encode(data).decode("ascii")
+
+
+def report_meta(analysis: Analysis, render: RenderOptions) -> ReportMeta:
+    """Display choices for the context, validated."""
+    import re
+
+    from postmortem.report.context import DEFAULT_ACCENT, ReportMeta
+
+    accent = render.accent or DEFAULT_ACCENT
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", accent):
+        raise UsageError(f"--accent {accent!r}: use a colour like #0b4f8a")
+    return ReportMeta(
+        tz=analysis.options.tz,
+        title=render.title,
+        generated_at=render.generated_at,
+        accent=accent,
+        logo_uri=logo_data_uri(render.logo) if render.logo else None,
+        company_name=render.company_name,
+    )
 
 
 def write_report(
@@ -162,7 +215,7 @@ def check_outputs(outputs: Outputs, *, force: bool = False, mkdir: bool = False)
     """Fail before any work when an output cannot be written."""
     targets = outputs.targets()
     if not targets:
-        raise UsageError("nothing to write: give -o FILE.pdf, --html, --json or --csv")
+        raise UsageError("nothing to write: give -o FILE.pdf, --html, --json, --csv or --md")
     if len(set(map(str, targets))) != len(targets):
         raise UsageError("two outputs point at the same file")
     for path in targets:

@@ -104,6 +104,7 @@ def report(
     html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the metrics as JSON.")] = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write one CSV row per post.")] = None,
+    md: Annotated[Path | None, typer.Option("--md", help="Also write a Markdown summary for a ticket or chat.")] = None,
     fmt: Annotated[
         str | None, typer.Option("--format", "-f", help="Force the input format (see 'postmortem formats').")
     ] = None,
@@ -117,6 +118,11 @@ def report(
         list[str] | None, typer.Option("--conversation", help="Multi-conversation files: conversation id (repeatable).")
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Report title (default: derived).")] = None,
+    company_name: Annotated[
+        str | None, typer.Option("--company-name", help="Company name to show (default: its handles).")
+    ] = None,
+    accent: Annotated[str | None, typer.Option("--accent", help="Brand colour, e.g. #0b4f8a.")] = None,
+    logo: Annotated[Path | None, typer.Option("--logo", help="Logo for the cover (.png, .jpg or .svg).")] = None,
     paper: Annotated[str, typer.Option("--paper", help="Paper size: A4 or Letter.")] = "A4",
     templates: Annotated[
         Path | None, typer.Option("--templates", help="Folder with your own report templates.")
@@ -134,7 +140,7 @@ def report(
         from postmortem import api
 
         pdf = None if no_pdf else (output or Path(f"{thread_file.stem}-postmortem.pdf"))
-        outputs = api.Outputs(pdf=pdf, html=html, json=json_out, csv=csv_out)
+        outputs = api.Outputs(pdf=pdf, html=html, json=json_out, csv=csv_out, md=md)
         api.check_outputs(outputs, force=force, mkdir=mkdir)
         thread = api.load_thread(
             thread_file,
@@ -149,7 +155,9 @@ def report(
             thread, company=company or [], target=target, tz=tz, business_hours=business_hours, weekdays=weekdays,
             sentiment=sentiment,
         )
-        render = api.RenderOptions(title=title, paper=paper, templates=templates)
+        render = api.RenderOptions(
+            title=title, paper=paper, templates=templates, accent=accent, logo=logo, company_name=company_name
+        )
         written = api.write_report(analysis, outputs, render, force=force, mkdir=mkdir)
         r = analysis.response
         _say(

@@ -6,6 +6,7 @@ Pure functions: a :class:`~postmortem.model.Collection` in, one merged
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -14,6 +15,7 @@ from postmortem.errors import UsageError
 from postmortem.model import Collection, Coverage, Post, Thread, normalise_handle
 
 TOP_SHOWN = 8
+_MENTION = re.compile(r"@([A-Za-z0-9_]{1,50})")
 
 
 @dataclass(frozen=True)
@@ -107,9 +109,19 @@ def _in_conversation(thread: Thread, conversation_id: str) -> bool:
 
 
 def _has_company(thread: Thread, companies: tuple[str, ...]) -> bool:
+    """The company posted in the conversation, the export names it, or a post @mentions it.
+
+    Mentions matter: a complaint the company never answered is a conversation it is part of.
+    """
     if set(thread.company_hint) & set(companies):
         return True
-    return any(normalise_handle(p.author) in companies for p in thread.posts)
+    wanted = set(companies)
+    for post in thread.posts:
+        if normalise_handle(post.author) in wanted:
+            return True
+        if "@" in post.text and {normalise_handle(m) for m in _MENTION.findall(post.text)} & wanted:
+            return True
+    return False
 
 
 def _top(summary: list[CompanySummary]) -> str:

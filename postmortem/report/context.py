@@ -36,6 +36,7 @@ from postmortem.timeline import (
 )
 from postmortem.units import format_duration
 
+DEFAULT_ACCENT = "#0b4f8a"
 QUOTE_CHARS = 280
 TREE_ROWS = 120
 TABLE_ROWS = 12
@@ -50,6 +51,12 @@ class ReportMeta:
     title: str | None = None
     generated_at: datetime | None = None
     """Fixed in tests (golden files); now when None."""
+    accent: str = DEFAULT_ACCENT
+    """Brand colour as #rrggbb."""
+    logo_uri: str | None = None
+    """A ``data:`` URI of the brand logo."""
+    company_name: str | None = None
+    """Display name for the company (default: its handles)."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,16 @@ class LessonView:
 
 
 @dataclass(frozen=True)
+class ActionView:
+    """An action item for the team."""
+
+    title: str
+    owner: str
+    due: str
+    lessons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Chart:
     """An SVG chart ready to embed (``data:`` URI), with its caption."""
 
@@ -176,6 +193,9 @@ class ReportContext:
     settings: tuple[tuple[str, str], ...]
     sentiment_method: str
     response_target: str
+    accent: str = DEFAULT_ACCENT
+    logo_uri: str | None = None
+    actions: tuple[ActionView, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
 
@@ -457,7 +477,7 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
     posts = analysis.posts
     thread = analysis.thread
     by_id = {str(row[ID]): row for _, row in posts.iterrows()}
-    company = ", ".join("@" + h for h in analysis.company.display) or "the company"
+    company = meta.company_name or ", ".join("@" + h for h in analysis.company.display) or "the company"
     r = analysis.response
     answered = posts.loc[posts[RESPONSE_S].notna()].sort_values(RESPONSE_S, ascending=False)
     open_posts = posts.loc[posts[ADDRESSED] & posts[RESPONSE_S].isna()]
@@ -544,6 +564,8 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
         settings=settings,
         sentiment_method=analysis.sentiment.method,
         response_target=format_duration(r.target_s),
+        accent=meta.accent,
+        logo_uri=meta.logo_uri,
     )
 
 

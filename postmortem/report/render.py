@@ -37,8 +37,22 @@ def default_template_dir() -> Path:
     return package.parent / "report_templates"
 
 
-def environment(template_dir: Path) -> jinja2.Environment:
-    """One Jinja2 environment: autoescaping on, undefined names are errors."""
+def text_for_pdf(text: object) -> str:
+    """Emoji as readable words (``[face with tears of joy]``): PDF fonts have no colour emoji."""
+    import emoji
+
+    if not text:
+        return ""
+    return str(
+        emoji.replace_emoji(str(text), replace=lambda _chars, data: "[" + data["en"].strip(":").replace("_", " ") + "]")
+    )
+
+
+def environment(template_dir: Path, *, for_pdf: bool = False) -> jinja2.Environment:
+    """One Jinja2 environment: autoescaping on, undefined names are errors.
+
+    The ``t`` filter prepares post text: unchanged for HTML, emoji spelt out for PDF.
+    """
     if not (template_dir / "report.html").is_file():
         raise UsageError(f"{template_dir}: no report.html template in this folder")
     env = jinja2.Environment(
@@ -50,14 +64,22 @@ def environment(template_dir: Path) -> jinja2.Environment:
     )
     env.filters["duration"] = format_duration
     env.filters["signed"] = lambda v: "\u2014" if v is None else f"{v:+.2f}"
+    env.filters["t"] = text_for_pdf if for_pdf else (lambda v: "" if v is None else str(v))
     return env
 
 
-def render_html(ctx: ReportContext, template_dir: Path | None = None, *, template: str = "report.html", paper: str = "A4") -> str:
-    """The report as one self-contained HTML document."""
-    env = environment(template_dir or default_template_dir())
+def render_html(
+    ctx: ReportContext,
+    template_dir: Path | None = None,
+    *,
+    template: str = "report.html",
+    paper: str = "A4",
+    for_pdf: bool = False,
+) -> str:
+    """The report as one self-contained HTML document (``for_pdf``: the variant WeasyPrint renders)."""
+    env = environment(template_dir or default_template_dir(), for_pdf=for_pdf)
     values: dict[str, Any] = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)}
-    return env.get_template(template).render(ctx=ctx, paper=paper, **values)
+    return env.get_template(template).render(ctx=ctx, paper=paper, for_pdf=for_pdf, **values)
 
 
 def safe_url_fetcher(allowed_root: Path) -> Any:
