@@ -1,7 +1,7 @@
 """The public Python API; the CLI is a thin layer over these functions.
 
 >>> from postmortem import api
->>> thread = api.load_thread("examples/bodybugg/bodybugg_facebook.json")   # doctest: +SKIP
+>>> thread = api.load_thread("examples/bodybugg/bodybugg_facebook_graph.json")   # doctest: +SKIP
 >>> analysis = api.analyse(thread, company=["BodyBugg"], target="1h")      # doctest: +SKIP
 >>> analysis.posts.head()                                                  # doctest: +SKIP
 >>> api.write_report(analysis, pdf="report.pdf", json="metrics.json")     # doctest: +SKIP
@@ -73,6 +73,7 @@ def analyse(
     sentiment: str = "vader+cs",
     business_hours: str | None = None,
     weekdays: str = "mon-fri",
+    rules: Path | None = None,
 ) -> Analysis:
     """Measure a thread (``target`` as seconds or a duration such as ``"1h"``).
 
@@ -92,6 +93,7 @@ def analyse(
         sentiment=sentiment,
         business_hours=business_hours,
         weekdays=weekdays,
+        rules_path=rules,
     )
     return _analyse(thread, options)
 

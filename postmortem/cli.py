@@ -22,7 +22,7 @@ app = typer.Typer(
     name="postmortem",
     help=(
         "Turn an exported social-media thread about a customer-service incident into a post-mortem report.\n\n"
-        "Example: postmortem report examples/bodybugg/bodybugg_facebook.json -o bodybugg.pdf"
+        "Example: postmortem report examples/bodybugg/bodybugg_facebook_graph.json -o bodybugg.pdf"
     ),
     no_args_is_help=True,
     add_completion=True,
@@ -101,6 +101,9 @@ def report(
     sentiment: Annotated[
         str, typer.Option("--sentiment", help="vader+cs (VADER plus customer-service phrases) or vader (plain).")
     ] = "vader+cs",
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="TOML file that overrides or adds lesson rules (docs/lessons.md).")
+    ] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the metrics as JSON.")] = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write one CSV row per post.")] = None,
@@ -154,6 +157,7 @@ def report(
         analysis = api.analyse(
             thread, company=company or [], target=target, tz=tz, business_hours=business_hours, weekdays=weekdays,
             sentiment=sentiment,
+            rules=rules,
         )
         render = api.RenderOptions(
             title=title, paper=paper, templates=templates, accent=accent, logo=logo, company_name=company_name

@@ -61,7 +61,7 @@ def bodybugg_analysis() -> Analysis:
     """The BodyBugg example with --company BodyBugg."""
     from postmortem import api
 
-    thread = api.load_thread(EXAMPLES / "bodybugg" / "bodybugg_facebook.json")
+    thread = api.load_thread(EXAMPLES / "bodybugg" / "bodybugg_facebook_graph.json")
     return api.analyse(thread, company=["BodyBugg"])
 
 

@@ -15,9 +15,9 @@ from postmortem.analysis.fast_vader import FastVaderScorer
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "evaluate_sentiment.py"
 
-#: What the default mode measurably reaches (docs/sentiment.md); the issue's target of 0.70
-#: is not reached, see the docs for what was tried.
-MIN_MACRO_F1 = 0.66
+#: What the default mode measurably reaches (docs/sentiment.md: whole file 0.692, held-out
+#: odd rows 0.680); the issue's target of 0.70 is not reached, see the docs for what was tried.
+MIN_MACRO_F1 = 0.69
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,11 @@ def _one(scorer: CustomerServiceScorer, text: str) -> float:
         "Great, delayed again and no response. Thanks a lot.",
         "Why is my package still not here?",
         "been trying to reach you for 3 days #fail",
+        "57 minutes on the line and nobody picked up",
+        "the app is so sloooow today",
+        "Nope. Apparently not.",
+        "Thanks for the third gate change",
+        "great job, but still no update",
     ],
 )
 def test_complaints_are_negative_in_cs_mode(cs: CustomerServiceScorer, text: str) -> None:
@@ -66,6 +71,30 @@ def test_service_talk_is_not_negative(cs: CustomerServiceScorer, text: str) -> N
 @pytest.mark.parametrize("text", ["Can you help?", "I would like to change my seat please", "no problem"])
 def test_requests_and_acknowledgements_are_neutral(cs: CustomerServiceScorer, text: str) -> None:
     assert -0.05 < _one(cs, text) < 0.05, cs.explain(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lol",
+        "haha ok \U0001f602",
+        "Can you check my DM please",
+        "Could you follow back so I can DM you? thanks",
+        "Can you help me change my booking? thanks in advance",
+    ],
+)
+def test_laughter_links_and_polite_requests_are_neutral(cs: CustomerServiceScorer, text: str) -> None:
+    assert -0.05 < _one(cs, text) < 0.05, cs.explain(text)
+
+
+def test_new_rules_are_explained(cs: CustomerServiceScorer) -> None:
+    assert "laughter:lol" in cs.explain("lol").neutralised
+    assert "request dead band" in cs.explain("please check my DM ;)").neutralised
+    news = cs.explain("Company X celebrates 15 years with a great new look http://t.co/abc")
+    assert "link" in news.neutralised and 0 < news.compound < news.vader
+    assert {"elapsed", "dismissal", "slow", "sarcasm"} <= set(
+        cs.explain("nope, 20 min and still so slow. love how nobody answers").cues
+    )
 
 
 def test_praise_stays_positive(cs: CustomerServiceScorer) -> None:
@@ -126,7 +155,7 @@ def test_accuracy_on_shared_data() -> None:
     results = _evaluation_module().evaluate(SHARED_DATA)  # type: ignore[attr-defined]
     plain, cs = results["vader"], results["vader+cs"]
     assert cs["all"].macro_f1 >= MIN_MACRO_F1
-    assert cs["held out (odd rows)"].macro_f1 >= MIN_MACRO_F1 - 0.02
+    assert cs["held out (odd rows)"].macro_f1 >= MIN_MACRO_F1 - 0.015
     assert cs["all"].macro_f1 > plain["all"].macro_f1 + 0.05
     assert cs["all"].recall["negative"] > plain["all"].recall["negative"]
     assert abs(cs["r"] - plain["r"]) <= 0.02

@@ -32,7 +32,7 @@ def test_bodybugg_example_pdf(tmp_path: Path, bodybugg_analysis) -> None:
 
 def test_cli_renders_example_as_in_readme(tmp_path: Path) -> None:
     out = tmp_path / "bb.pdf"
-    cmd = [sys.executable, "-m", "postmortem", "report", str(EXAMPLES / "bodybugg" / "bodybugg_facebook.json"), "-o", str(out), "--company", "BodyBugg"]
+    cmd = [sys.executable, "-m", "postmortem", "report", str(EXAMPLES / "bodybugg" / "bodybugg_facebook_graph.json"), "-o", str(out), "--company", "BodyBugg"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert out.read_bytes().startswith(b"%PDF")

@@ -169,7 +169,7 @@ def analyse(
         conversations=conversation_breakdown(posts, options.target_s),
         amplification=compute_amplification(posts, windows, None if complaint is None else str(complaint[AUTHOR])),
     )
-    return derive_lessons(analysis)
+    return derive_lessons(analysis, options.rules_path)
 
 
 __all__ = [

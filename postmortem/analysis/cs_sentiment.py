@@ -15,7 +15,11 @@ the reference) before VADER normalises their sum:
 2. **Complaint cues**: phrase patterns of complaint language add a negative valence each
    (waiting and hold durations, delays, cancellations, refunds and charges, lost/broken/
    never arrived, things that do not work, no reply, "still", "again", escalation, "thanks
-   for nothing", rhetorical questions at the company, negative hashtags).
+   for nothing", rhetorical questions at the company, negative hashtags, dismissals such as
+   "nope", elapsed times such as "57 minutes", slowness, sarcasm markers).
+3. **Laughter, links, requests**: "lol"/"haha"/tears-of-joy get valence 0; a post with a
+   link and no cue is damped (news, ads); a request or question whose result is positive
+   but below 0.3 becomes 0 (courtesy, not praise).
 
 The adjusted sum then goes through VADER's punctuation emphasis and normalisation, so the
 score stays a compound in [-1, 1] and classifies at +-0.05 as usual. Every pattern is
@@ -157,8 +161,33 @@ CUES: tuple[tuple[str, float, re.Pattern[str]], ...] = tuple(
         ),
         ("thanks for nothing", -3.0, r"\bthanks? (?:you )?for nothing\b|\bthanks a lot\b.*\b(?:not|no|never)\b"),
         ("worst", -1.0, r"\bworst\b|\bfail(?:ed|s|ing|ure)?\b|\bpathetic\b|\bjoke\b|\bseriously\b|\bridiculous\b"),
+        # dismissive replies VADER has no (or a weak) valence for: "nope", "apparently not", "c'mon"
+        (
+            "dismissal",
+            -1.5,
+            r"\bnope\b|\bapparently not\b|\bc'?mon\b|\bwhat the (?:heck|hell)\b|\bget ?it ?together\b|\bsmh\b",
+        ),
+        # elapsed time stated as a number: "57 minutes", "3 hrs", "15 min"
+        ("elapsed", -0.8, r"\b\d+\s*(?:min|mins|minutes|hrs?|hours?)\b"),
+        # slowness and waste, elongated too ("sloooow"); "barely works"
+        (
+            "slow",
+            -1.2,
+            r"\bs+l+o+w+(?:ly|er|est)?\b|\bbarely (?:work\w*|load\w*|mov\w*)\b|\btanked\b"
+            r"|\b(?:a )?waste of\b|\ba waste\b",
+        ),
     ]
 )
+
+# Sarcasm markers, matched on the raw (lower-cased) text: "thanks for the third ...",
+# "love how ...", "great job" followed by a complaint word, the eye-roll emoji (VADER's
+# description "face with rolling eyes"), "(not)".
+SARCASM = re.compile(
+    r"\bthanks? (?:you )?for the (?:second|third|fourth|2nd|3rd|4th|another|extra)\b|\blove how\b"
+    r"|\b(?:great|nice|good) job\b(?=.*\b(?:but|not|no|still|again|delay\w*|wait\w*)\b)"
+    r"|\bface with rolling eyes\b|\(not\)"
+)
+SARCASM_WEIGHT = -2.5
 
 # Rhetorical questions at the company, matched on the raw (lower-cased) text with its "?".
 RHETORICAL = re.compile(
@@ -172,7 +201,7 @@ RHETORICAL_WEIGHT = -1.0
 # Hashtags glued from words ("#worstservice", "#fail", "#neveragain").
 NEGATIVE_HASHTAG = re.compile(
     r"#\w*(?:worst|fail|never|bad|sucks?|awful|terrible|poor|lame|nothing|disappoint|angry|annoyed|fraud|scam|ripoff"
-    r"|unacceptable|joke|shame|help|frustrat)\w*"
+    r"|unacceptable|joke|shame|help|frustrat|not(?:happy|cool|impressed|ok|okay|good|fun|amused))\w*"
 )
 HASHTAG_WEIGHT = -1.5
 
@@ -190,7 +219,26 @@ DAMP_PRAISE_BELOW = -2.5
 PRAISE_DAMPING = 0.5
 
 #: In a question, positive words up to this valence are politeness, not sentiment (0: off).
-QUESTION_MILD_MAX = 2.0
+QUESTION_MILD_MAX = 2.5
+
+#: Laughter is amusement (jokes, memes about the company), not an opinion of the service:
+#: "lol", "lmao", "haha" and the tears-of-joy emoji ("tears" and "joy") get valence 0.
+LAUGHTER = re.compile(r"\b(?:lol+|lmf?ao+|ha(?:ha)+h?|he(?:he)+|rofl)\b|\b(?P<z>tears of joy)\b")
+
+#: A post with a link and no complaint cue is usually news, an ad or a shared item: the
+#: sentiment words describe the linked content, so positives count this much, negatives
+#: LINK_NEGATIVE_FACTOR.
+LINK = re.compile(r"https?://")
+LINK_POSITIVE_FACTOR = 0.25
+LINK_NEGATIVE_FACTOR = 0.5
+
+#: A request or question whose adjusted compound is positive but below this is courtesy,
+#: not praise: its compound is set to 0 (neutral). The +-0.05 class thresholds stay.
+REQUEST_DEAD_BAND = 0.3
+REQUEST = re.compile(
+    r"\b(?:please|pls|plz|can you|could you|would you|how do i|how can i|is there|dm|follow (?:me )?back"
+    r"|thanks in advance)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -245,6 +293,10 @@ class CustomerServiceLayer:
         neutralised = ["courtesy:no problem"] * courtesies
         neutralised += self._neutralise(joined, starts, lowers, valences)
         cues, cue_sum = self._cues(joined, parsed.text.lower())
+        neutralised += self._laughter(joined, starts, lowers, valences)
+        if not cues and LINK.search(normalised):
+            valences = [v * (LINK_POSITIVE_FACTOR if v > 0 else LINK_NEGATIVE_FACTOR) for v in valences]
+            neutralised.append("link")
         question = "?" in parsed.text
         if cue_sum <= COURTESY_OFF_BELOW or question:
             for i, word in enumerate(lowers):
@@ -259,6 +311,9 @@ class CustomerServiceLayer:
             valences = [0 if 0 < v <= QUESTION_MILD_MAX else v for v in valences]
         total = float(sum(valences)) + cue_sum
         compound = compound_from_sum(total, parsed.text) if (valences or cues) else 0.0
+        if 0 < compound < REQUEST_DEAD_BAND and (question or REQUEST.search(joined)):
+            compound = 0.0
+            neutralised.append("request dead band")
         return Explanation(vader, compound, tuple(neutralised), tuple(cues))
 
     def compound(self, text: str) -> float:
@@ -279,6 +334,18 @@ class CustomerServiceLayer:
         return fired
 
     @staticmethod
+    def _laughter(joined: str, starts: list[int], lowers: list[str], valences: list[float]) -> list[str]:
+        """Zero the valence of laughter tokens; name what fired."""
+        fired = []
+        for match in LAUGHTER.finditer(joined):
+            begin, end = match.span("z") if match.group("z") else match.span()
+            for i in _tokens_in(starts, lowers, begin, end):
+                if valences[i] != 0:
+                    valences[i] = 0
+                    fired.append(f"laughter:{lowers[i]}")
+        return fired
+
+    @staticmethod
     def _cues(joined: str, raw_lower: str) -> tuple[list[str], float]:
         """Complaint cues found (each pattern counts once) and the sum of their weights."""
         fired = []
@@ -290,6 +357,9 @@ class CustomerServiceLayer:
         if RHETORICAL.search(raw_lower):
             fired.append("rhetorical question")
             total += RHETORICAL_WEIGHT
+        if SARCASM.search(raw_lower):
+            fired.append("sarcasm")
+            total += SARCASM_WEIGHT
         if NEGATIVE_HASHTAG.search(raw_lower):
             fired.append("negative hashtag")
             total += HASHTAG_WEIGHT

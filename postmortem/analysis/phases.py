@@ -202,7 +202,7 @@ def compute_moments(
         if len(inside):
             replies = posts[PARENT_ID].value_counts()
             most = inside.assign(_n=inside[ID].map(replies).fillna(0)).sort_values(["_n", CREATED_AT], ascending=[False, True])
-            found.append(("peak", f"Peak ({peak[2]} posts in one window)", most.iloc[0]))
+            found.append(("peak", f"Peak ({peak[2]} post{'s' if peak[2] != 1 else ''} in one window)", most.iloc[0]))
     found.append(("lowest_sentiment", "Lowest crowd mood", by_id.loc[lowest_post] if lowest_post in by_id.index else None))
     resolution, basis = resolution_post(posts)
     if resolution is not None:

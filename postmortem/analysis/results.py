@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
 from postmortem.model import Thread
 from postmortem.timeline import CompanyAccounts
+
+if TYPE_CHECKING:
+    from postmortem.lessons.audit import ThreadAudit
+    from postmortem.lessons.rules import ActionItem
 
 Verdict = Literal["went_well", "went_badly"]
 Severity = Literal["high", "medium", "low"]
@@ -27,6 +32,8 @@ class AnalysisOptions:
     business_hours: str | None = None
     """``09:00-17:00``: report business-hours delays beside calendar ones."""
     weekdays: str = "mon-fri"
+    rules_path: Path | None = None
+    """A TOML rules file that overrides or extends the package's lesson rules."""
 
 
 @dataclass(frozen=True)
@@ -211,6 +218,9 @@ class Analysis:
     conversations: tuple[ConversationSummary, ...] = ()
     """Per-conversation figures when the thread merges several conversations."""
     lessons: tuple[Lesson, ...] = field(default=())
+    audit: ThreadAudit | None = None
+    """Every company post checked against crisis-communication practice."""
+    actions: tuple[ActionItem, ...] = ()
 
     @property
     def start(self) -> datetime:

@@ -143,6 +143,41 @@ class ActionView:
 
 
 @dataclass(frozen=True)
+class AuditView:
+    """One company post as the reply audit judged it."""
+
+    post: PostView
+    verdict: str
+    strategy: str
+    strategy_reason: str
+    good: tuple[tuple[str, str], ...]
+    """(flag label, matched words) for practices followed."""
+    bad: tuple[tuple[str, str], ...]
+    """(flag label, matched words) for practices broken."""
+    suggestion: str | None
+    addressed_to: str | None
+
+
+FLAG_LABELS = {
+    "apology": "apology",
+    "empathy": "empathy",
+    "explanation": "explanation",
+    "solution": "solution or offer",
+    "next_steps": "next step / time frame",
+    "offline": "took it offline",
+    "personal_touch": "personal touch",
+    "follow_up_promise": "promised follow-up",
+    "sarcasm": "sarcasm / condescension",
+    "arguing": "arguing / blaming",
+    "made_light": "made light of criticism",
+    "no_problem": "\u201cno problem\u201d",
+    "customer_burden": "pushed work onto the customer",
+}
+BAD_FLAGS = frozenset({"sarcasm", "arguing", "made_light", "no_problem", "customer_burden"})
+AUDIT_ROWS = 60
+
+
+@dataclass(frozen=True)
 class Chart:
     """An SVG chart ready to embed (``data:`` URI), with its caption."""
 
@@ -193,6 +228,9 @@ class ReportContext:
     settings: tuple[tuple[str, str], ...]
     sentiment_method: str
     response_target: str
+    audit: tuple[AuditView, ...] = ()
+    audit_total: int = 0
+    audit_notes: tuple[str, ...] = ()
     accent: str = DEFAULT_ACCENT
     logo_uri: str | None = None
     actions: tuple[ActionView, ...] = ()
@@ -427,6 +465,53 @@ def _amplification_rows(analysis: Analysis, zone: tzinfo) -> list[tuple[str, str
     return rows
 
 
+def _audit(analysis: Analysis, by_id: dict[str, pd.Series], zone: tzinfo) -> tuple[AuditView, ...]:
+    """Company posts with their audit, the ones that went badly first, then in time order."""
+    audit = analysis.audit
+    if audit is None:
+        return ()
+    order = {"went_badly": 0, "neutral": 1, "went_well": 2}
+    replies = sorted(
+        (r for r in audit.replies if r.post_id in by_id),
+        key=lambda r: (order.get(r.verdict, 1), by_id[r.post_id][CREATED_AT]),
+    )
+    views = []
+    for r in replies[:AUDIT_ROWS]:
+        good = tuple((FLAG_LABELS.get(f.name, f.name), f.evidence) for f in r.flags if f.name not in BAD_FLAGS)
+        bad = tuple((FLAG_LABELS.get(f.name, f.name), f.evidence) for f in r.flags if f.name in BAD_FLAGS)
+        views.append(
+            AuditView(
+                post=_post_view(by_id[r.post_id], zone, 400),
+                verdict=r.verdict.replace("_", " "),
+                strategy=r.strategy,
+                strategy_reason=r.strategy_reason,
+                good=good,
+                bad=bad,
+                suggestion=r.suggestion,
+                addressed_to=r.addressed_to,
+            )
+        )
+    return tuple(views)
+
+
+def _audit_notes(analysis: Analysis) -> tuple[str, ...]:
+    audit = analysis.audit
+    if audit is None:
+        return ()
+    notes = []
+    for group in audit.canned_groups:
+        notes.append(f"{len(group)} identical or near-identical replies: posts {', '.join(group[:8])}.")
+    if audit.broken_promises:
+        notes.append(f"Promised follow-up never came: posts {', '.join(audit.broken_promises[:8])}.")
+    if audit.kept_promises:
+        notes.append(f"Promised follow-up was kept: posts {', '.join(audit.kept_promises[:8])}.")
+    if audit.promotions_during_crisis:
+        notes.append(
+            f"Promotional posts while complaints were unanswered: posts {', '.join(audit.promotions_during_crisis[:8])}."
+        )
+    return tuple(notes)
+
+
 def _chart_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
@@ -470,6 +555,15 @@ def build_charts(analysis: Analysis, tz: str) -> dict[str, Chart]:
     }
 
 
+def derive_title(analysis: Analysis, company: str, zone: tzinfo) -> str:
+    """The export's own title when a person wrote one (generic files), else company, platform and date."""
+    thread = analysis.thread
+    if thread.title and thread.source.format.startswith("generic"):
+        return thread.title
+    day = analysis.start.astimezone(zone).strftime("%d %B %Y").lstrip("0")
+    return f"{company} on {thread.platform.capitalize()}, {day}"
+
+
 def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_charts: bool = True) -> ReportContext:
     """Everything the templates need, computed from one analysis."""
     meta = meta or ReportMeta()
@@ -484,7 +578,7 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
     open_sorted = open_posts.assign(_c=open_posts[ROLE] != ROLE_COMPLAINANT).sort_values(["_c", CREATED_AT])
     tree_ids, omitted = conversation_rows(posts)
     generated = meta.generated_at or datetime.now(timezone.utc)
-    title = meta.title or thread.title or f"Post-mortem: {company} on {thread.platform.capitalize()}"
+    title = meta.title or derive_title(analysis, company, zone)
     engagement = []
     likes = posts["likes"].dropna()
     shares = posts["shares"].dropna()
@@ -564,8 +658,12 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
         settings=settings,
         sentiment_method=analysis.sentiment.method,
         response_target=format_duration(r.target_s),
+        audit=_audit(analysis, by_id, zone),
+        audit_total=0 if analysis.audit is None else len(analysis.audit.replies),
+        audit_notes=_audit_notes(analysis),
         accent=meta.accent,
         logo_uri=meta.logo_uri,
+        actions=tuple(ActionView(a.title, a.owner, a.due, a.lesson_ids) for a in analysis.actions),
     )
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from postmortem import __version__
 from postmortem.analysis.results import Analysis
+from postmortem.lessons.audit import audit_to_dict
 from postmortem.outputs import csv_text
 from postmortem.timeline import AUTHOR, AUTHOR_HANDLE, CREATED_AT, ID, PARENT_ID, RESPONSE_S, ROLE, SENTIMENT, TEXT
 
@@ -159,6 +160,10 @@ def build_metrics(analysis: Analysis) -> dict[str, Any]:
                 "recommendation": lesson.recommendation,
             }
             for lesson in analysis.lessons
+        ],
+        "audit": None if analysis.audit is None else audit_to_dict(analysis.audit),
+        "action_items": [
+            {"title": a.title, "owner": a.owner, "due": a.due, "lessons": list(a.lesson_ids)} for a in analysis.actions
         ],
         "conversations": [
             {
