@@ -11,12 +11,16 @@ FIXED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def test_escape_markdown_and_html() -> None:
-    raw = "[click](http://evil.test) ![x](http://evil.test/i.png) <b>hi</b> *bold* # head\n| pipe"
+    raw = "[click](http://evil.test) ![x](http://evil.test/i.png) <b>hi</b> *bold* # mid\n| pipe"
     out = escape_markdown(raw)
-    assert "](" not in out.replace("\\]\\(", "")
+    assert "[click](" not in out and "\\[click\\](" in out
+    assert "![x]" not in out and "\\!\\[x\\]" in out
     assert "<b>" not in out and "&lt;b&gt;" in out
-    assert "\\*bold\\*" in out and "\\#" in out and "\\|" in out
+    assert "\\*bold\\*" in out and "\\|" in out
     assert "\n" not in out
+    assert escape_markdown("# heading") == "\\# heading"
+    assert escape_markdown("1. first") == "1\\. first"
+    assert escape_markdown("costs -0.50 today.") == "costs -0.50 today."
 
 
 def test_markdown_summary(small_analysis) -> None:

@@ -21,8 +21,8 @@ from postmortem.lessons.rules import action_items, apply_rules, load_rules
 PRIORITY = (
     "sarcasm-or-condescension",
     "made-light-of-criticism",
-    "arguing-with-customer",
     "unanswered-complaints",
+    "arguing-with-customer",
     "broken-promise",
     "self-promotion-during-crisis",
     "slow-first-response",

@@ -11,13 +11,21 @@ import re
 
 from postmortem.report.context import LessonView, ReportContext
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~!])")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+\-=])")
+_MD_NUMBERED = re.compile(r"^(\s*\d+)([.)])")
 
 
 def escape_markdown(text: str) -> str:
-    """Text safe to embed in Markdown: HTML escaped, Markdown punctuation backslashed, one line."""
+    """Text safe to embed in Markdown: HTML escaped, inline markup backslashed, one line.
+
+    Links and images need ``[`` and ``!``, emphasis ``*``/``_``, code a backtick, tables ``|``;
+    headings, quotes and lists only matter at the start, where they are escaped too.
+    """
     flat = " ".join(text.split())
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+    escaped = _MD_INLINE.sub(r"\\\1", html.escape(flat, quote=False))
+    escaped = _MD_LINE_START.sub(r"\1\\\2", escaped)
+    return _MD_NUMBERED.sub(r"\1\\\2", escaped)
 
 
 def _lesson(lesson: LessonView) -> list[str]:
