@@ -7,7 +7,9 @@ Heavy libraries (pandas, matplotlib, WeasyPrint) are imported inside the command
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -30,7 +32,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-_state = {"debug": False, "quiet": False}
+_state = {"debug": False, "quiet": False, "verbose": False}
 
 
 def _version(value: bool) -> None:
@@ -46,10 +48,12 @@ def _root(
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print each stage and its time.")] = False,
 ) -> None:
     """Turn an exported social-media thread into a customer-service post-mortem report."""
     _state["debug"] = debug
     _state["quiet"] = quiet
+    _state["verbose"] = verbose and not quiet
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -77,6 +81,28 @@ def _run(action: Callable[[], T]) -> T:
 def _say(message: str) -> None:
     if not _state["quiet"]:
         typer.echo(message)
+
+
+@contextmanager
+def stage(label: str) -> Iterator[None]:
+    """One step of a command: a spinner on a terminal (stderr), a timed log line with --verbose.
+
+    Nothing is shown when stderr is not a terminal (cron, pipes) unless --verbose is given.
+    """
+    started = time.perf_counter()
+    spinner = None
+    if not _state["quiet"] and sys.stderr.isatty():
+        from rich.console import Console
+
+        spinner = Console(stderr=True).status(f"{label}\u2026", spinner="dots")
+        spinner.start()
+    try:
+        yield
+    finally:
+        if spinner is not None:
+            spinner.stop()
+        if _state["verbose"]:
+            typer.echo(f"postmortem: {label}: {time.perf_counter() - started:.2f} s", err=True)
 
 
 @app.command()
@@ -145,24 +171,32 @@ def report(
         pdf = None if no_pdf else (output or Path(f"{thread_file.stem}-postmortem.pdf"))
         outputs = api.Outputs(pdf=pdf, html=html, json=json_out, csv=csv_out, md=md)
         api.check_outputs(outputs, force=force, mkdir=mkdir)
-        thread = api.load_thread(
-            thread_file,
-            fmt=fmt,
-            tz=tz,
-            mapping=api.parse_mapping(mapping or []),
-            company=company or [],
-            conversation=conversation or [],
-            date_order=date_order,
-        )
-        analysis = api.analyse(
-            thread, company=company or [], target=target, tz=tz, business_hours=business_hours, weekdays=weekdays,
-            sentiment=sentiment,
-            rules=rules,
-        )
+        with stage(f"loading {thread_file}"):
+            thread = api.load_thread(
+                thread_file,
+                fmt=fmt,
+                tz=tz,
+                mapping=api.parse_mapping(mapping or []),
+                company=company or [],
+                conversation=conversation or [],
+                date_order=date_order,
+            )
+        with stage(f"analysing {len(thread.posts)} posts"):
+            analysis = api.analyse(
+                thread,
+                company=company or [],
+                target=target,
+                tz=tz,
+                business_hours=business_hours,
+                weekdays=weekdays,
+                sentiment=sentiment,
+                rules=rules,
+            )
         render = api.RenderOptions(
             title=title, paper=paper, templates=templates, accent=accent, logo=logo, company_name=company_name
         )
-        written = api.write_report(analysis, outputs, render, force=force, mkdir=mkdir)
+        with stage("rendering " + ", ".join(p.suffix.lstrip(".") or p.name for p in outputs.targets())):
+            written = api.write_report(analysis, outputs, render, force=force, mkdir=mkdir)
         r = analysis.response
         _say(
             f"{thread_file}: {len(analysis.posts)} posts, company {', '.join(analysis.company.display) or 'not found'}; "
