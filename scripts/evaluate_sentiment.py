@@ -23,6 +23,7 @@ Metrics use plain numpy / pandas. Exits with status 2 and a message when data is
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -140,6 +141,30 @@ def evaluate(data: Path) -> dict[str, dict[str, object]]:
     return results
 
 
+def accuracy_summary(results: dict[str, dict[str, object]]) -> dict[str, object]:
+    """The figures the report's method appendix shows, per mode (rounded to 3 places)."""
+    summary: dict[str, object] = {
+        "airline_file": str(AIRLINE),
+        "ground_truth_file": str(GROUND_TRUTH),
+        "modes": {},
+    }
+    modes: dict[str, object] = {}
+    for method, parts in results.items():
+        whole = parts["all"]
+        held = parts["held out (odd rows)"]
+        assert isinstance(whole, ClassReport) and isinstance(held, ClassReport)
+        modes[method] = {
+            "n": whole.n,
+            "accuracy": round(whole.accuracy, 3),
+            "macro_f1": round(whole.macro_f1, 3),
+            "held_out_macro_f1": round(held.macro_f1, 3),
+            "recall": {k: round(v, 3) for k, v in whole.recall.items()},
+            "pearson_r_ground_truth": round(float(parts["r"]), 4),  # type: ignore[arg-type]
+        }
+    summary["modes"] = modes
+    return summary
+
+
 def print_report(name: str, report: ClassReport) -> None:
     """One labelled set's metrics, human-readable."""
     print(f"  {name}: n={report.n} accuracy={report.accuracy:.3f} macro-F1={report.macro_f1:.3f}")
@@ -221,6 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--speed", action="store_true", help="also measure throughput on the twcs texts")
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per scorer for --speed")
+    parser.add_argument(
+        "--write", type=Path, help="also write the accuracy summary as JSON (postmortem/data/sentiment_accuracy.json)"
+    )
     args = parser.parse_args(argv)
     needed = [AIRLINE, GROUND_TRUTH, *([TWCS] if args.speed else [])]
     missing = [str(args.data / p) for p in needed if not (args.data / p).is_file()]
@@ -229,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("  pass --data pointing at the shared data folder (see its SOURCES.md)", file=sys.stderr)
         return 2
     print_accuracy(args.data)
+    if args.write:
+        args.write.write_text(json.dumps(accuracy_summary(evaluate(args.data)), indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.write}")
     if args.speed:
         print_speed(args.data, args.repeats)
     return 0

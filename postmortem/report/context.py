@@ -228,6 +228,8 @@ class ReportContext:
     settings: tuple[tuple[str, str], ...]
     sentiment_method: str
     response_target: str
+    sentiment_accuracy: tuple[tuple[str, str, str, str, str, str], ...] = ()
+    """(mode, accuracy, macro-F1, recall negative, recall neutral, r) measured on labelled data."""
     audit: tuple[AuditView, ...] = ()
     audit_total: int = 0
     audit_notes: tuple[str, ...] = ()
@@ -512,6 +514,33 @@ def _audit_notes(analysis: Analysis) -> tuple[str, ...]:
     return tuple(notes)
 
 
+def sentiment_accuracy() -> tuple[tuple[str, str, str, str, str, str], ...]:
+    """The measured accuracy of both sentiment modes (postmortem/data/sentiment_accuracy.json).
+
+    The file is written by ``scripts/evaluate_sentiment.py --write``; a test recomputes it.
+    """
+    import json
+    from importlib import resources
+
+    try:
+        data = json.loads(resources.files("postmortem").joinpath("data/sentiment_accuracy.json").read_text("utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return ()
+    rows = []
+    for mode, m in data.get("modes", {}).items():
+        rows.append(
+            (
+                mode,
+                f"{m['accuracy']:.2f}",
+                f"{m['macro_f1']:.2f}",
+                f"{m['recall']['negative']:.2f}",
+                f"{m['recall']['neutral']:.2f}",
+                f"{m['pearson_r_ground_truth']:.3f}",
+            )
+        )
+    return tuple(rows)
+
+
 def _chart_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
@@ -658,6 +687,7 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
         settings=settings,
         sentiment_method=analysis.sentiment.method,
         response_target=format_duration(r.target_s),
+        sentiment_accuracy=sentiment_accuracy(),
         audit=_audit(analysis, by_id, zone),
         audit_total=0 if analysis.audit is None else len(analysis.audit.replies),
         audit_notes=_audit_notes(analysis),
