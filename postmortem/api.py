@@ -4,7 +4,10 @@
 >>> thread = api.load_thread("examples/bodybugg/bodybugg_facebook_graph.json")   # doctest: +SKIP
 >>> analysis = api.analyse(thread, company=["BodyBugg"], target="1h")      # doctest: +SKIP
 >>> analysis.posts.head()                                                  # doctest: +SKIP
->>> api.write_report(analysis, pdf="report.pdf", json="metrics.json")     # doctest: +SKIP
+>>> api.audit_frame(analysis)                                              # doctest: +SKIP
+>>> api.write_report(analysis, api.Outputs(pdf=Path("report.pdf")))        # doctest: +SKIP
+
+docs/api.md walks through it with the examples (the tests execute it).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from postmortem.model import Collection, Thread
 from postmortem.outputs import check_target, write_atomic
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from postmortem.report.context import ReportMeta
 from postmortem.units import parse_duration
 
@@ -62,6 +67,18 @@ def load_thread(
     """Load an export and return the thread to report on (``company``/``conversation`` pick
     conversations out of multi-conversation files such as the customer-support CSV)."""
     return select(load(path, fmt, tz=tz, mapping=mapping, date_order=date_order), company, conversation)
+
+
+def load_collection(
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    tz: str = "UTC",
+    mapping: Mapping[str, str] | None = None,
+    date_order: str = "auto",
+) -> Collection:
+    """Load an export as it is: every conversation (the support CSV holds hundreds)."""
+    return load(path, fmt, tz=tz, mapping=mapping, date_order=date_order)
 
 
 def analyse(
@@ -222,3 +239,51 @@ def check_outputs(outputs: Outputs, *, force: bool = False, mkdir: bool = False)
         raise UsageError("two outputs point at the same file")
     for path in targets:
         check_target(path, force=force, mkdir=mkdir)
+
+
+def audit_frame(analysis: Analysis) -> pd.DataFrame:
+    """One row per company post: verdict, SCCT strategy, flags (with matched words), suggestion."""
+    import pandas as pd
+
+    rows = []
+    for r in analysis.audit.replies if analysis.audit is not None else ():
+        rows.append(
+            {
+                "post_id": r.post_id,
+                "addressed_to": r.addressed_to,
+                "verdict": r.verdict,
+                "strategy": r.strategy,
+                "flags": ", ".join(f.name for f in r.flags),
+                "evidence": "; ".join(f"{f.name}: {f.evidence}" for f in r.flags),
+                "suggestion": r.suggestion,
+                "text": r.text,
+            }
+        )
+    columns = ["post_id", "addressed_to", "verdict", "strategy", "flags", "evidence", "suggestion", "text"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def complainants_frame(analysis: Analysis) -> pd.DataFrame:
+    """One row per complainant: first post, the company's first reply to them, delays."""
+    import dataclasses
+
+    import pandas as pd
+
+    return pd.DataFrame([dataclasses.asdict(c) for c in analysis.response.per_complainant])
+
+
+def conversations_frame(analysis: Analysis) -> pd.DataFrame:
+    """One row per conversation when the thread merges several (empty otherwise)."""
+    import dataclasses
+
+    import pandas as pd
+
+    return pd.DataFrame([dataclasses.asdict(c) for c in analysis.conversations])
+
+
+def render(analysis: Analysis, kind: str, render_options: RenderOptions | None = None) -> bytes:
+    """One output in memory: ``pdf``, ``html``, ``json``, ``csv`` or ``md``."""
+    if kind not in ("pdf", "html", "json", "csv", "md"):
+        raise UsageError(f"unknown output kind {kind!r}; choose pdf, html, json, csv or md")
+    target = Path(f"report.{kind}")
+    return render_outputs(analysis, Outputs(**{kind: target}), render_options)[target]

@@ -199,7 +199,8 @@ def report(
             written = api.write_report(analysis, outputs, render, force=force, mkdir=mkdir)
         r = analysis.response
         _say(
-            f"{thread_file}: {len(analysis.posts)} posts, company {', '.join(analysis.company.display) or 'not found'}; "
+            f"{thread_file}: {len(analysis.posts)} posts, "
+            f"company {', '.join(analysis.company.display) or 'not found'}; "
             f"{r.answered}/{r.inbound} answered, first response "
             f"{'never' if r.first_response_s is None else _duration(r.first_response_s)}"
         )
@@ -215,6 +216,152 @@ def _duration(seconds: float) -> str:
     from postmortem.units import format_duration
 
     return format_duration(seconds)
+
+
+# --- to paste into postmortem/cli.py (after `report`) -------------------------------------
+@app.command()
+def inspect(
+    thread_file: Annotated[Path, typer.Argument(help="The exported thread: a file, folder or zip archive.")],
+    company: Annotated[
+        list[str] | None,
+        typer.Option("--company", "-c", help="Company account handle (repeatable, with or without @)."),
+    ] = None,
+    conversation: Annotated[
+        list[str] | None, typer.Option("--conversation", help="Multi-conversation files: conversation id (repeatable).")
+    ] = None,
+    target: Annotated[str, typer.Option("--target", help="Response target, e.g. 30m, 1h, 4h, 1d.")] = "1h",
+    tz: Annotated[
+        str, typer.Option("--tz", help="Time zone for display and for timestamps without an offset.")
+    ] = "UTC",
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="Force the input format (see 'postmortem formats').")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None, typer.Option("--map", help="Generic CSV/JSON: read FIELD from COLUMN (FIELD=COLUMN).")
+    ] = None,
+    date_order: Annotated[
+        str, typer.Option("--date-order", help="Slash dates like 03/10/2026: auto, dmy or mdy.")
+    ] = "auto",
+    sentiment: Annotated[
+        str, typer.Option("--sentiment", help="vader+cs (VADER plus customer-service phrases) or vader (plain).")
+    ] = "vader+cs",
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="TOML file that overrides or adds lesson rules (docs/lessons.md).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (for scripts).")] = False,
+) -> None:
+    """Summarise a thread in the terminal: format, posts, period, company, key figures, top lessons, coverage.
+
+    Multi-company files (e.g. the support CSV) without --company list the companies instead.
+
+    Example: postmortem inspect examples/bodybugg/bodybugg_facebook_graph.json --company BodyBugg
+    """
+
+    def body() -> None:
+        from postmortem import inspect as insp
+
+        parsed = None
+        if mapping:  # postmortem.api imports pandas: only when needed (a collection overview never does)
+            from postmortem.api import parse_mapping
+
+            parsed = parse_mapping(mapping)
+        summary = insp.inspect_path(
+            thread_file,
+            company=company or [],
+            conversation=conversation or [],
+            fmt=fmt,
+            tz=tz,
+            mapping=parsed,
+            date_order=date_order,
+            target=target,
+            sentiment=sentiment,
+            rules=rules,
+        )
+        if json_out:
+            typer.echo(insp.summary_json(summary), nl=False)
+        elif sys.stdout.isatty():
+            from rich.console import Console
+
+            insp.render_rich(summary, Console())
+        else:
+            typer.echo(insp.render_plain(summary), nl=False)
+
+    _run(body)
+
+
+@app.command()
+def review(
+    paths: Annotated[list[str], typer.Argument(help="Exports to review: files, folders (recursed) or globs, any mix.")],
+    month: Annotated[str | None, typer.Option("--month", help="The month to review, YYYY-MM (in --tz).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First day of the period, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last day of the period (inclusive).")] = None,
+    company: Annotated[list[str] | None, typer.Option("--company", "-c", help="Company account (repeatable).")] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="PDF to write; {month} and {date} are filled in.")
+    ] = None,
+    html: Annotated[str | None, typer.Option("--html", help="Also write the review as HTML.")] = None,
+    json_out: Annotated[str | None, typer.Option("--json", help="Also write the review JSON (for --compare).")] = None,
+    csv_out: Annotated[str | None, typer.Option("--csv", help="Also write one CSV row per thread.")] = None,
+    md: Annotated[str | None, typer.Option("--md", help="Also write a Markdown summary.")] = None,
+    compare: Annotated[
+        str | None, typer.Option("--compare", help="A previous review's JSON to show trends against.")
+    ] = None,
+    config_file: Annotated[
+        Path | None, typer.Option("--config", help="Settings file (default: ./postmortem.toml).")
+    ] = None,
+    target: Annotated[str | None, typer.Option("--target", help="Response target, e.g. 1h.")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="Time zone of the period and the times shown.")] = None,
+    business_hours: Annotated[
+        str | None, typer.Option("--business-hours", help="Working hours, e.g. 09:00-17:00.")
+    ] = None,
+    weekdays: Annotated[str | None, typer.Option("--weekdays", help="Working days for --business-hours.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Worker processes (default: one per CPU).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail the whole run (exit 3) if any input fails.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")] = False,
+    mkdir: Annotated[bool, typer.Option("--mkdir", help="Create missing output folders.")] = False,
+) -> None:
+    """Review a period across many threads: KPIs, companies, worst incidents, recurring mistakes, trends.
+
+    Example: postmortem review exports/ --month 2026-10 -o 'reviews/{month}.pdf' --json 'reviews/{month}.json'
+    """
+
+    def body() -> int:
+        from postmortem import review as rv
+        from postmortem.config import load_config, merge
+        from postmortem.review.progress import close_progress, make_progress
+
+        overrides = {
+            "company": tuple(company or ()),
+            "target": target,
+            "tz": tz,
+            "business_hours": business_hours,
+            "weekdays": weekdays,
+        }
+        config = merge(load_config(config_file, Path.cwd()), overrides)
+        options = rv.ReviewOptions(
+            config=config, month=month, since=since, until=until, compare=compare, strict=strict, jobs=jobs
+        )
+        outputs = rv.plan_outputs(
+            options, pdf=output, html=html, json=json_out, csv=csv_out, md=md, force=force, mkdir=mkdir
+        )
+        progress = make_progress(sys.stderr, quiet=_state["quiet"])
+        try:
+            result = rv.run_review(paths, options, progress)
+        finally:
+            close_progress(progress)
+        written = rv.write_review(result, outputs, force=force, mkdir=mkdir)
+        k = result.kpis
+        _say(
+            f"{result.period.label}: {k.threads} threads, {k.inbound} addressed posts, {k.answered} answered; "
+            f"{len(result.failures)} inputs failed ({result.elapsed_s:.1f} s)"
+        )
+        for path in written:
+            _say(f"wrote {path}")
+        return result.exit_code
+
+    code = _run(body)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()

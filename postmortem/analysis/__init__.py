@@ -11,7 +11,7 @@ import pandas as pd
 from postmortem.analysis.business import parse_business_hours
 from postmortem.analysis.delays import annotate_responses, compute_response, conversation_breakdown, enrich_response
 from postmortem.analysis.events import compute_amplification, largest_drops, reply_events
-from postmortem.analysis.phases import INTENT, classify_intents, compute_timeline, first_complaint, resolution_post
+from postmortem.analysis.phases import INTENT, classify_intents, first_complaint, resolution_post
 from postmortem.analysis.results import Analysis, AnalysisOptions, Lesson, ResponseStats, SentimentStats
 from postmortem.analysis.sentiment import (
     NEGATIVE_THRESHOLD,
@@ -165,7 +165,8 @@ def analyse(
         window_s=window_s,
         response=response,
         sentiment=sentiment,
-        timeline=compute_timeline(posts, windows, window_s, sentiment.crowd_min_post),
+        # The timeline's key moments need the reply audit (worst reply, real apology):
+        # derive_lessons computes it once the audit exists.
         conversations=conversation_breakdown(posts, options.target_s),
         amplification=compute_amplification(posts, windows, None if complaint is None else str(complaint[AUTHOR])),
     )

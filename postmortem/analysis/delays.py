@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -182,7 +183,7 @@ def business_figures(posts: pd.DataFrame, stats: ResponseStats, business: Busine
     end = posts[CREATED_AT].max()
     answered = inbound.loc[inbound[RESPONSE_S].notna()]
     delays = [
-        business.seconds_between(t.to_pydatetime(), (t + pd.Timedelta(seconds=d)).to_pydatetime())
+        business.seconds_between(t.to_pydatetime(), t.to_pydatetime() + timedelta(seconds=float(d)))
         for t, d in zip(answered[CREATED_AT], answered[RESPONSE_S], strict=True)
     ]
     open_ages = [
@@ -192,7 +193,8 @@ def business_figures(posts: pd.DataFrame, stats: ResponseStats, business: Busine
     first = None
     if stats.first_response_s is not None and stats.first_inbound_id is not None:
         start = inbound.loc[inbound[ID] == stats.first_inbound_id, CREATED_AT].iloc[0]
-        first = business.seconds_between(start.to_pydatetime(), (start + pd.Timedelta(seconds=stats.first_response_s)).to_pydatetime())
+        begin = start.to_pydatetime()
+        first = business.seconds_between(begin, begin + timedelta(seconds=stats.first_response_s))
     breaches = sum(d > stats.target_s for d in delays) + sum(a > stats.target_s for a in open_ages)
     return {
         "business_first_response_s": first,

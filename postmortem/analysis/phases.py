@@ -87,8 +87,8 @@ def peak_window(windows: pd.DataFrame, window_s: float) -> tuple[pd.Timestamp, p
 
 
 def _first(posts: pd.DataFrame, mask: pd.Series) -> pd.Series | None:
-    hit = posts.loc[mask]
-    return None if hit.empty else hit.iloc[0]
+    hits = np.flatnonzero(mask.to_numpy(dtype=bool))
+    return None if len(hits) == 0 else posts.iloc[int(hits[0])]
 
 
 def first_complaint(posts: pd.DataFrame) -> pd.Series | None:

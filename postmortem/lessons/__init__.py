@@ -9,12 +9,13 @@ docs/lessons.md.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from postmortem.analysis.phases import compute_timeline
 from postmortem.analysis.results import Analysis, Lesson
 from postmortem.lessons.audit import ReplyAudit, ThreadAudit, audit_thread
-from postmortem.lessons.rules import action_items, apply_rules, load_rules
+from postmortem.lessons.rules import Rulebook, action_items, apply_rules, load_rules
 
 # Among lessons of equal severity, what a PR lead would raise first: how the company spoke,
 # then whether it answered, then how fast.
@@ -59,6 +60,12 @@ def first_apology(audit: ThreadAudit) -> str | None:
     return None if found is None else found.post_id
 
 
+@lru_cache(maxsize=8)
+def _rules(path: Path | None) -> Rulebook:
+    """Rulebooks are read once per file per process (a review analyses thousands of threads)."""
+    return load_rules(path)
+
+
 def rank_lessons(lessons: tuple[Lesson, ...]) -> tuple[Lesson, ...]:
     """Went badly before went well; then by severity; then by :data:`PRIORITY`; stable otherwise."""
     order = {lesson_id: n for n, lesson_id in enumerate(PRIORITY)}
@@ -73,7 +80,7 @@ def rank_lessons(lessons: tuple[Lesson, ...]) -> tuple[Lesson, ...]:
 def derive_lessons(analysis: Analysis, rules_path: Path | None = None) -> Analysis:
     """Audit the company's posts and return the analysis with audit, lessons and action items."""
     audit = audit_thread(analysis.posts)
-    rulebook = load_rules(rules_path)
+    rulebook = _rules(rules_path)
     lessons = rank_lessons(apply_rules(analysis, audit, rulebook))
     timeline = compute_timeline(
         analysis.posts,

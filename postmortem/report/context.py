@@ -245,11 +245,11 @@ def _zone(tz: str) -> tzinfo:
     return parse_zone(tz)
 
 
-def format_time(value: datetime | pd.Timestamp, zone: tzinfo, with_date: bool = True) -> str:
-    """``Mon 12 Apr 2010 14:03`` in the report's zone."""
+def format_time(value: datetime | pd.Timestamp, zone: tzinfo, *, year: bool = False) -> str:
+    """``Mon 12 Apr 14:03`` (tables) or ``Mon 12 Apr 2010 14:03`` (``year``) in the report's zone."""
     moment = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
     local = moment.astimezone(zone)
-    return local.strftime("%a %d %b %Y %H:%M" if with_date else "%H:%M")
+    return local.strftime("%a %d %b %Y %H:%M" if year else "%a %d %b %H:%M")
 
 
 def _shorten(text: str, limit: int = QUOTE_CHARS) -> str:
@@ -311,7 +311,7 @@ def build_summary(analysis: Analysis, zone: tzinfo, company: str) -> tuple[str, 
     if len(first):
         row = first.iloc[0]
         sentences.append(
-            f"On {format_time(row[CREATED_AT], zone)}, @{row[AUTHOR_HANDLE]} posted a complaint addressed to "
+            f"On {format_time(row[CREATED_AT], zone, year=True)}, @{row[AUTHOR_HANDLE]} posted a complaint addressed to "
             f"{company}; over {span}, {len(posts)} posts from {people} people followed."
         )
     else:
@@ -644,7 +644,7 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
         company=company,
         company_reason=analysis.company.reason,
         platform=thread.platform.capitalize(),
-        period=f"{format_time(analysis.start, zone)} \u2013 {format_time(analysis.end, zone)} ({meta.tz})",
+        period=f"{format_time(analysis.start, zone, year=True)} \u2013 {format_time(analysis.end, zone, year=True)} ({meta.tz})",
         duration=format_duration((analysis.end - analysis.start).total_seconds()),
         tz=meta.tz,
         generated=generated.astimezone(timezone.utc).strftime("%d %b %Y %H:%M UTC"),
