@@ -34,7 +34,9 @@ def test_three_classes(score: float, label: str) -> None:
 
 
 def test_drift_start_end_and_minimum_by_hand() -> None:
-    # Window 10 min. Crowd posts at 0, 5 (first window: mean 0.2), 12, 20, 25 (last window 15-25: mean -0.7).
+    # Window 10 min. Crowd posts at 0, 5, 12, 20, 25. The first window holds 2 posts and the last
+    # window (15-25) 2 posts: both are widened to the minimum sample of 3 posts.
+    # Start = mean(0.4, 0.0, -0.2) = 0.0667; end = mean(-0.2, -0.6, -0.8) = -0.5333.
     posts = frame(
         [
             ("a", 0, "complainant", 0.4),
@@ -46,9 +48,9 @@ def test_drift_start_end_and_minimum_by_hand() -> None:
         ]
     )
     stats = compute_sentiment(posts, 600, "vader")
-    assert stats.crowd_start == pytest.approx(0.2)
-    assert stats.crowd_end == pytest.approx(-0.7)
-    assert stats.drift == pytest.approx(-0.9)
+    assert stats.crowd_start == pytest.approx(0.0667, abs=1e-4)
+    assert stats.crowd_end == pytest.approx(-0.5333, abs=1e-4)
+    assert stats.drift == pytest.approx(-0.6, abs=1e-4)
     # Trailing 10-min means where the window is full (t >= 10): d -0.1, e -0.4 (d, e), f -0.7 (e, f).
     assert stats.crowd_min == pytest.approx(-0.7)
     assert stats.crowd_min_post == "f"
@@ -80,3 +82,11 @@ def test_thread_of_one_post(tmp_path) -> None:
     analysis = analyse(make_thread([("1", None, "a", 0, "@shop my order is lost")]))
     assert analysis.sentiment.drift == 0
     assert len(analysis.windows) == 1
+
+
+def test_full_windows_are_not_widened() -> None:
+    # 40 crowd posts: minimum sample max(3, 10% of 40) = 4; the first window holds 10 posts.
+    rows = [(f"p{n}", n * 1.0, "crowd", 0.5 if n < 10 else -0.5) for n in range(40)]
+    stats = compute_sentiment(frame(rows), 600, "vader")
+    assert stats.crowd_start == pytest.approx(0.5)
+    assert stats.crowd_end == pytest.approx(-0.5)

@@ -6,6 +6,7 @@ swapped in without touching the analyses.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
@@ -19,6 +20,8 @@ from postmortem.timeline import CREATED_AT, ID, ROLE, ROLE_COMPANY, SENTIMENT
 if TYPE_CHECKING:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+MIN_SAMPLE_POSTS = 3
+MIN_SAMPLE_SHARE = 0.1
 POSITIVE_THRESHOLD = 0.05
 NEGATIVE_THRESHOLD = -0.05
 
@@ -81,7 +84,10 @@ def compute_sentiment(posts: pd.DataFrame, window_s: float, method: str) -> Sent
     """Start, end, lowest point and drift of the crowd's rolling mean; the company's mean.
 
     Start is the mean of the non-company posts in the first window, end the mean of those
-    in the last window; the lowest point is taken where the trailing window is full.
+    in the last window; a window holding fewer than :data:`MIN_SAMPLE_POSTS` posts or
+    :data:`MIN_SAMPLE_SHARE` of them is widened to that many (a quiet tail of two or three
+    posts would otherwise decide the drift). The lowest point is taken where the trailing
+    window is full.
     """
     company = posts.loc[posts[ROLE] == ROLE_COMPANY, SENTIMENT]
     crowd = posts.loc[posts[ROLE] != ROLE_COMPANY, [ID, CREATED_AT, SENTIMENT]]
@@ -90,8 +96,12 @@ def compute_sentiment(posts: pd.DataFrame, window_s: float, method: str) -> Sent
         return SentimentStats(method, window_s, None, None, None, None, None, None, company_mean, 0, len(company))
     window = pd.Timedelta(seconds=window_s)
     first, last = crowd[CREATED_AT].iloc[0], crowd[CREATED_AT].iloc[-1]
-    start = float(crowd.loc[crowd[CREATED_AT] < first + window, SENTIMENT].mean())
-    end = float(crowd.loc[crowd[CREATED_AT] > last - window, SENTIMENT].mean())
+    scores = crowd[SENTIMENT].to_numpy(dtype="float64")
+    sample = min(len(crowd), max(MIN_SAMPLE_POSTS, math.ceil(MIN_SAMPLE_SHARE * len(crowd))))
+    in_first = int((crowd[CREATED_AT] < first + window).sum())
+    in_last = int((crowd[CREATED_AT] > last - window).sum())
+    start = float(scores[: max(in_first, sample)].mean())
+    end = float(scores[len(scores) - max(in_last, sample) :].mean())
     rolling = crowd_rolling(posts, window_s)
     values = rolling.to_numpy()
     full = (crowd[CREATED_AT] >= first + window).to_numpy()
