@@ -130,6 +130,7 @@ def build_volume_chart(data: VolumeData, tz: str = "UTC", phases: list[tuple[pd.
             label="company reply",
         )
     ax.set_ylabel("posts per window", fontsize=8, color=INK)
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_ylim(bottom=0, top=max(1.0, float(bottom.max()) * 1.15))
     mood_ax = ax.twinx()
     valid = ~np.isnan(data.mood)

@@ -51,11 +51,13 @@ analysis = api.analyse(thread, company=["BodyBugg"])
 api.render_outputs(analysis, api.Outputs(html=Path("x.html"), md=Path("x.md"), json=Path("x.json")))
 
 def inside(path, root):
+    """Under the checkout, but not in a virtual environment that happens to live there (CI's .venv)."""
     try:
-        Path(path).resolve().relative_to(root)
-        return True
+        resolved = Path(path).resolve()
+        resolved.relative_to(root)
     except (ValueError, OSError):
         return False
+    return "site-packages" not in resolved.parts
 
 print("package", Path(postmortem.__file__).resolve())
 print("templates", Path(default_template_dir()).resolve())
