@@ -51,7 +51,7 @@ analysis = api.analyse(thread, company=["BodyBugg"])
 api.render_outputs(analysis, api.Outputs(html=Path("x.html"), md=Path("x.md"), json=Path("x.json")))
 
 def inside(path, root):
-    """Under the checkout, but not in a virtual environment that happens to live there (CI's .venv)."""
+    # Under the checkout, but not in a virtual environment that lives there (CI's .venv).
     try:
         resolved = Path(path).resolve()
         resolved.relative_to(root)
