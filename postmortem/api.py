@@ -13,7 +13,7 @@ docs/api.md walks through it with the examples (the tests execute it).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -162,9 +162,9 @@ def render_outputs(analysis: Analysis, outputs: Outputs, render: RenderOptions |
     if outputs.md is not None:
         from postmortem.report.markdown import render_markdown
 
-        results[outputs.md] = render_markdown(build_context(analysis, report_meta(analysis, render), with_charts=False)).encode(
-            "utf-8"
-        )
+        results[outputs.md] = render_markdown(
+            build_context(analysis, report_meta(analysis, render), with_charts=False)
+        ).encode("utf-8")
     if outputs.pdf is not None or outputs.html is not None:
         ctx = build_context(analysis, report_meta(analysis, render))
         if outputs.html is not None:

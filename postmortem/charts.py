@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from postmortem.timeline import CREATED_AT, ID, IS_COMPANY, PARENT_ID, RESPONSE_S, ROLE_COMPANY, ROLE_COMPLAINANT, ROLE_CROWD
+from postmortem.timeline import (
+    CREATED_AT,
+    ID,
+    IS_COMPANY,
+    PARENT_ID,
+    RESPONSE_S,
+    ROLE_COMPANY,
+    ROLE_COMPLAINANT,
+    ROLE_CROWD,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -99,7 +108,9 @@ def _time_axis(ax: Axes, tz: str) -> None:
     ax.xaxis.set_major_formatter(formatter)
 
 
-def build_volume_chart(data: VolumeData, tz: str = "UTC", phases: list[tuple[pd.Timestamp, pd.Timestamp, str]] | None = None) -> Figure:
+def build_volume_chart(
+    data: VolumeData, tz: str = "UTC", phases: list[tuple[pd.Timestamp, pd.Timestamp, str]] | None = None
+) -> Figure:
     """Stacked posts per window by role, the crowd's mean mood, company replies marked."""
     fig = _figure(7.0, 3.0)
     ax = fig.add_subplot()
@@ -117,7 +128,16 @@ def build_volume_chart(data: VolumeData, tz: str = "UTC", phases: list[tuple[pd.
             ax.axvspan(start, end, color="#000000", alpha=0.05, linewidth=0)
         if (end - start).total_seconds() < 0.08 * span_s:
             continue  # too narrow to label; the phases table lists it
-        ax.text(start, 1.0, f" {name}", transform=ax.get_xaxis_transform(), fontsize=6.5, color="#555555", va="bottom", rotation=0)
+        ax.text(
+            start,
+            1.0,
+            f" {name}",
+            transform=ax.get_xaxis_transform(),
+            fontsize=6.5,
+            color="#555555",
+            va="bottom",
+            rotation=0,
+        )
     if len(data.reply_times):
         ax.plot(
             data.reply_times,
@@ -134,7 +154,15 @@ def build_volume_chart(data: VolumeData, tz: str = "UTC", phases: list[tuple[pd.
     ax.set_ylim(bottom=0, top=max(1.0, float(bottom.max()) * 1.15))
     mood_ax = ax.twinx()
     valid = ~np.isnan(data.mood)
-    mood_ax.plot(centres[valid], data.mood[valid], color=MOOD_COLOUR, linewidth=1.6, marker="o", markersize=2.5, label="crowd mood")
+    mood_ax.plot(
+        centres[valid],
+        data.mood[valid],
+        color=MOOD_COLOUR,
+        linewidth=1.6,
+        marker="o",
+        markersize=2.5,
+        label="crowd mood",
+    )
     mood_ax.axhline(0, color=MOOD_COLOUR, linewidth=0.5, linestyle=":")
     mood_ax.set_ylim(-1.05, 1.05)
     mood_ax.set_ylabel("mean sentiment (\u22121 to +1)", fontsize=8, color=MOOD_COLOUR)
@@ -143,7 +171,15 @@ def build_volume_chart(data: VolumeData, tz: str = "UTC", phases: list[tuple[pd.
     _time_axis(ax, tz)
     handles, names = ax.get_legend_handles_labels()
     mood_handles, mood_names = mood_ax.get_legend_handles_labels()
-    ax.legend(handles + mood_handles, names + mood_names, fontsize=7, ncols=5, loc="upper left", bbox_to_anchor=(0, -0.16), frameon=False)
+    ax.legend(
+        handles + mood_handles,
+        names + mood_names,
+        fontsize=7,
+        ncols=5,
+        loc="upper left",
+        bbox_to_anchor=(0, -0.16),
+        frameon=False,
+    )
     return fig
 
 
@@ -157,7 +193,13 @@ def build_sentiment_chart(analysis: Analysis, tz: str = "UTC") -> Figure:
     rolling = crowd_rolling(analysis.posts, analysis.window_s)
     if len(rolling):
         rolling = _thin(rolling, 2000)
-        ax.plot(rolling.index.tz_convert(tz), rolling.to_numpy(), color=MOOD_COLOUR, linewidth=1.6, label="crowd mood (rolling mean)")
+        ax.plot(
+            rolling.index.tz_convert(tz),
+            rolling.to_numpy(),
+            color=MOOD_COLOUR,
+            linewidth=1.6,
+            label="crowd mood (rolling mean)",
+        )
     company = analysis.posts.loc[analysis.posts[IS_COMPANY]]
     if len(company):
         company = company.head(MAX_REPLY_MARKS)

@@ -123,9 +123,7 @@ def _summarise_analysis(analysis: Analysis, tz: str, top: int) -> InspectSummary
     from postmortem.timeline import AUTHOR, CONVERSATION
 
     thread, posts, r, s = analysis.thread, analysis.posts, analysis.response, analysis.sentiment
-    figures = tuple(
-        KeyFigure(_slug(t.label), t.label, t.value, t.note, t.tone) for t in build_tiles(analysis)
-    )
+    figures = tuple(KeyFigure(_slug(t.label), t.label, t.value, t.note, t.tone) for t in build_tiles(analysis))
     numbers: dict[str, float | int | None] = {
         "inbound": r.inbound,
         "answered": r.answered,

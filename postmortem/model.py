@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 PostKind = Literal["post", "comment", "reply", "quote", "share"]
@@ -44,8 +44,8 @@ class Post:
     def __post_init__(self) -> None:
         if self.created_at.tzinfo is None:
             raise ValueError(f"post {self.id}: created_at must be timezone-aware")
-        if self.created_at.utcoffset() != timezone.utc.utcoffset(None):
-            object.__setattr__(self, "created_at", self.created_at.astimezone(timezone.utc))
+        if self.created_at.utcoffset() != UTC.utcoffset(None):
+            object.__setattr__(self, "created_at", self.created_at.astimezone(UTC))
         if self.kind not in POST_KINDS:
             raise ValueError(f"post {self.id}: unknown kind {self.kind!r}")
 

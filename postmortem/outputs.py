@@ -4,6 +4,7 @@ and with spreadsheet formulas neutralised in CSV exports.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -42,10 +43,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -68,14 +67,14 @@ def neutralise_cell(value: object) -> str:
     return text
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], *, neutralise: Sequence[bool] | None = None) -> str:
+def csv_text(
+    header: Sequence[str], rows: Iterable[Sequence[object]], *, neutralise: Sequence[bool] | None = None
+) -> str:
     """CSV with the given columns; text columns (``neutralise`` True) are made formula-safe."""
     guard = list(neutralise) if neutralise is not None else [True] * len(header)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(
-            neutralise_cell(v) if g else ("" if v is None else v) for v, g in zip(row, guard, strict=True)
-        )
+        writer.writerow(neutralise_cell(v) if g else ("" if v is None else v) for v, g in zip(row, guard, strict=True))
     return buffer.getvalue()

@@ -190,7 +190,9 @@ def identify_company(thread: Thread, given: Iterable[str] = ()) -> CompanyAccoun
         return CompanyAccounts(handles, tuple(authors.get(h, h) for h in handles), reason)
     if thread.company_hint:
         handles = tuple(dict.fromkeys(thread.company_hint))
-        return CompanyAccounts(handles, tuple(authors.get(h, h) for h in handles), f"named by the {thread.source.format} export")
+        return CompanyAccounts(
+            handles, tuple(authors.get(h, h) for h in handles), f"named by the {thread.source.format} export"
+        )
     return _infer_company(thread, authors)
 
 
@@ -217,3 +219,38 @@ def _infer_company(thread: Thread, authors: dict[str, str]) -> CompanyAccounts:
         f"{len(replies_to[handle])} (score {score}); override with --company"
     )
     return CompanyAccounts((handle,), (authors[handle],), reason)
+
+
+def company_posts_to(posts: pd.DataFrame) -> dict[str, list[tuple[pd.Timestamp, str]]]:
+    """Person (normalised handle) -> company posts addressed to them, in time order.
+
+    A company post is addressed to the author of the post it replies to and to everyone it
+    @mentions. Built once per thread so lookups do not rescan every company post.
+    """
+    author_of = dict(zip(posts[ID].astype(str), posts[AUTHOR], strict=True))
+    index: dict[str, list[tuple[pd.Timestamp, str]]] = {}
+    company = posts.loc[posts[IS_COMPANY]]
+    for post_id, parent, text, when in zip(
+        company[ID].astype(str), company[PARENT_ID], company[TEXT], company[CREATED_AT], strict=True
+    ):
+        people = set(mentions(str(text)))
+        addressee = author_of.get(str(parent)) if parent is not None else None
+        if addressee:
+            people.add(addressee)
+        for person in people:
+            index.setdefault(person, []).append((when, post_id))
+    return index
+
+
+def first_post_to(
+    index: dict[str, list[tuple[pd.Timestamp, str]]], person: str, after: pd.Timestamp, strictly: bool
+) -> str | None:
+    """The first company post to ``person`` at (or strictly after) ``after``."""
+    import bisect
+
+    posts = index.get(person.strip().lstrip("@").casefold())
+    if not posts:
+        return None
+    times = [t for t, _ in posts]
+    at = bisect.bisect_right(times, after) if strictly else bisect.bisect_left(times, after)
+    return posts[at][1] if at < len(posts) else None

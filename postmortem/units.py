@@ -29,7 +29,7 @@ def format_duration(seconds: float | None) -> str:
     """A short human form: ``45s``, ``12 min``, ``3 h 05 min``, ``2 d 4 h``; an em dash for None."""
     if seconds is None:
         return "\u2014"
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 60:
         return f"{s}s"
     if s < 3600:

@@ -123,7 +123,9 @@ def analyse(
         try:
             scorer = scorer_for(options.sentiment)
         except ValueError as exc:
-            raise UsageError(f"unknown sentiment mode {options.sentiment!r}; choose {' or '.join(SENTIMENT_MODES)}") from exc
+            raise UsageError(
+                f"unknown sentiment mode {options.sentiment!r}; choose {' or '.join(SENTIMENT_MODES)}"
+            ) from exc
     posts = to_frame(thread)
     company = identify_company(thread, options.company)
     posts[IS_COMPANY] = posts[AUTHOR].isin(company.handles)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from postmortem.errors import UsageError
 
@@ -31,7 +31,7 @@ class BusinessHours:
         """Seconds of [begin, finish) that fall inside business hours."""
         # Subtract in UTC: aware datetimes sharing a ZoneInfo subtract as wall-clock times,
         # which would ignore the hour a DST change adds or removes.
-        begin, finish = begin.astimezone(timezone.utc), finish.astimezone(timezone.utc)
+        begin, finish = begin.astimezone(UTC), finish.astimezone(UTC)
         if finish <= begin:
             return 0.0
         total = 0.0
@@ -49,7 +49,7 @@ class BusinessHours:
         open_at = datetime.combine(day, self.start, tzinfo=self.zone)
         close_day = day if self.end > self.start else day + timedelta(days=1)
         close_at = datetime.combine(close_day, self.end, tzinfo=self.zone)
-        return open_at.astimezone(timezone.utc), close_at.astimezone(timezone.utc)
+        return open_at.astimezone(UTC), close_at.astimezone(UTC)
 
     def is_open(self, moment: datetime) -> bool:
         """True if ``moment`` falls inside business hours."""

@@ -4,6 +4,7 @@ its reply subtree. Definitions (with a worked example) are in docs/metrics.md.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import replace
@@ -28,7 +29,8 @@ from postmortem.timeline import (
     RESPONSE_S,
     ROLE,
     ROLE_COMPLAINANT,
-    TEXT,
+    company_posts_to,
+    first_post_to,
 )
 
 
@@ -137,7 +139,7 @@ def longest_silence(posts: pd.DataFrame) -> tuple[float | None, pd.Timestamp | N
     start = inbound.min()
     end = max(inbound.max(), company.max()) if len(company) else inbound.max()
     points = sorted([start, *company[(company > start) & (company < end)].tolist(), end])
-    gaps = [(b - a, a, b) for a, b in zip(points, points[1:], strict=False)]
+    gaps = [(b - a, a, b) for a, b in itertools.pairwise(points)]
     if not gaps:
         return 0.0, start, end
     gap, a, b = max(gaps, key=lambda g: g[0])
@@ -147,28 +149,29 @@ def longest_silence(posts: pd.DataFrame) -> tuple[float | None, pd.Timestamp | N
 def per_complainant(posts: pd.DataFrame, business: BusinessHours | None = None) -> tuple[ComplainantResponse, ...]:
     """For each complainant: their first inbound post and the company's first reply to them.
 
-    A reply is "to them" when its parent is one of their posts or it names their handle.
+    A reply is "to them" when its parent is one of their posts or it names their handle
+    (``@handle``, any case). One index of company posts by addressee serves every complainant.
     """
-    by_id_author = dict(zip(posts[ID], posts[AUTHOR], strict=True))
-    company = posts.loc[posts[IS_COMPANY]]
-    parent_author = company[PARENT_ID].map(by_id_author)
-    texts = company[TEXT].str.casefold()
+    index = company_posts_to(posts)
+    time_of = dict(zip(posts[ID].astype(str), posts[CREATED_AT], strict=True))
     results = []
-    for author, group in posts.loc[posts[ADDRESSED] & (posts[ROLE] == ROLE_COMPLAINANT)].groupby(AUTHOR, sort=False):
-        first = group.iloc[0]
-        to_them = (parent_author == author) | texts.str.contains("@" + str(author), regex=False)
-        later = company.loc[to_them & (company[CREATED_AT] >= first[CREATED_AT])]
-        reply = later.iloc[0] if len(later) else None
-        delay = None if reply is None else float((reply[CREATED_AT] - first[CREATED_AT]).total_seconds())
-        business_s = None
-        if reply is not None and business is not None:
-            business_s = business.seconds_between(first[CREATED_AT].to_pydatetime(), reply[CREATED_AT].to_pydatetime())
+    inbound = posts.loc[posts[ADDRESSED] & (posts[ROLE] == ROLE_COMPLAINANT)]
+    firsts = inbound.drop_duplicates(subset=AUTHOR, keep="first")
+    for first in firsts.itertuples(index=False):
+        first_at = getattr(first, CREATED_AT)
+        reply_id = first_post_to(index, str(getattr(first, AUTHOR)), first_at, strictly=False)
+        delay = business_s = None
+        if reply_id is not None:
+            reply_at = time_of[reply_id]
+            delay = float((reply_at - first_at).total_seconds())
+            if business is not None:
+                business_s = business.seconds_between(first_at.to_pydatetime(), reply_at.to_pydatetime())
         results.append(
             ComplainantResponse(
-                author=str(first[AUTHOR_HANDLE]),
-                first_post_id=str(first[ID]),
-                first_post_at=first[CREATED_AT].to_pydatetime(),
-                first_reply_id=None if reply is None else str(reply[ID]),
+                author=str(getattr(first, AUTHOR_HANDLE)),
+                first_post_id=str(getattr(first, ID)),
+                first_post_at=first_at.to_pydatetime(),
+                first_reply_id=reply_id,
                 response_s=delay,
                 business_s=business_s,
             )
@@ -177,7 +180,9 @@ def per_complainant(posts: pd.DataFrame, business: BusinessHours | None = None) 
     return tuple(results)
 
 
-def business_figures(posts: pd.DataFrame, stats: ResponseStats, business: BusinessHours) -> dict[str, float | int | None]:
+def business_figures(
+    posts: pd.DataFrame, stats: ResponseStats, business: BusinessHours
+) -> dict[str, float | int | None]:
     """Business-hours versions of the first, median, p90 and max response and of the breaches."""
     inbound = posts.loc[posts[ADDRESSED]]
     end = posts[CREATED_AT].max()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 import numpy as np
 import pandas as pd
 
@@ -31,16 +32,20 @@ _ME_TOO = re.compile(
     re.IGNORECASE,
 )
 _COMPLAINT = re.compile(
-    r"\b(?:still waiting|waiting (?:for|since|on)|on hold|no (?:reply|response|answer|one)|never (?:arrived|came|got|again|heard)|"
+    r"\b(?:still waiting|waiting (?:for|since|on)|on hold|no (?:reply|response|answer|one)|"
+    r"never (?:arrived|came|got|again|heard)|"
     r"refund|broken|defective|doesn'?t work|not working|stopped working|cancel+ed|delayed|lost|worst|terrible|"
     r"awful|disappointed|unacceptable|ridiculous|complain\w*|ignored|rude)\b",
     re.IGNORECASE,
 )
-_PRAISE = re.compile(r"\b(?:thank(?:s| you)|love|great|awesome|amazing|excellent|brilliant|well done|appreciate\w*)\b", re.IGNORECASE)
+_PRAISE = re.compile(
+    r"\b(?:thank(?:s| you)|love|great|awesome|amazing|excellent|brilliant|well done|appreciate\w*)\b", re.IGNORECASE
+)
 _RESOLVED_CUSTOMER = re.compile(
     r"\b(?:(?:all )?sorted(?: now| out)?|fixed|resolved|works (?:now|again|perfectly)|working (?:now|again)|"
     r"(?:received|got) (?:it|my|the)|(?:it )?arrived|problem solved|"
-    r"thanks? (?:you )?(?:so much|for (?:sorting|fixing|helping|the help|your help|resolving|the refund|the replacement)))\b",
+    r"thanks? (?:you )?(?:so much|for (?:sorting|fixing|helping|the help|your help|resolving|"
+    r"the refund|the replacement)))\b",
     re.IGNORECASE,
 )
 _RESOLVED_COMPANY = re.compile(
@@ -48,7 +53,9 @@ _RESOLVED_COMPANY = re.compile(
     r"(?:refund|replacement) (?:has been|was) (?:issued|sent|processed)|closing (?:this|the) (?:case|ticket))\b",
     re.IGNORECASE,
 )
-_APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e\w*|apologies|my bad|our fault|we got (?:this|it) wrong)\b", re.IGNORECASE)
+_APOLOGY = re.compile(
+    r"\b(?:sorry|apologi[sz]e\w*|apologies|my bad|our fault|we got (?:this|it) wrong)\b", re.IGNORECASE
+)
 
 
 def classify_intents(posts: pd.DataFrame) -> pd.Series:
@@ -190,7 +197,9 @@ def compute_moments(
     found.append(("first_company_reply", "First company reply", _first(posts, reply_mask)))
     # The worst reply is judged by the reply audit (lessons), not by sentiment: an apology
     # full of "sorry" scores lower than a sarcastic joke.
-    found.append(("worst_company_reply", "Worst company reply", by_id.loc[worst_reply] if worst_reply in by_id.index else None))
+    found.append(
+        ("worst_company_reply", "Worst company reply", by_id.loc[worst_reply] if worst_reply in by_id.index else None)
+    )
     if apology is None:
         apology_row = _first(posts, posts[IS_COMPANY] & posts[TEXT].str.contains(_APOLOGY, regex=True))
     else:
@@ -201,9 +210,13 @@ def compute_moments(
         inside = posts.loc[(posts[CREATED_AT] >= peak[0]) & (posts[CREATED_AT] < peak[1])]
         if len(inside):
             replies = posts[PARENT_ID].value_counts()
-            most = inside.assign(_n=inside[ID].map(replies).fillna(0)).sort_values(["_n", CREATED_AT], ascending=[False, True])
+            most = inside.assign(_n=inside[ID].map(replies).fillna(0)).sort_values(
+                ["_n", CREATED_AT], ascending=[False, True]
+            )
             found.append(("peak", f"Peak ({peak[2]} post{'s' if peak[2] != 1 else ''} in one window)", most.iloc[0]))
-    found.append(("lowest_sentiment", "Lowest crowd mood", by_id.loc[lowest_post] if lowest_post in by_id.index else None))
+    found.append(
+        ("lowest_sentiment", "Lowest crowd mood", by_id.loc[lowest_post] if lowest_post in by_id.index else None)
+    )
     resolution, basis = resolution_post(posts)
     if resolution is not None:
         found.append(("resolution", f"Resolution ({basis})", resolution))

@@ -30,7 +30,8 @@ from postmortem.timeline import (
     ROLE_COMPLAINANT,
     SENTIMENT,
     TEXT,
-    mentions,
+    company_posts_to,
+    first_post_to,
 )
 
 Strategy = Literal["deny", "diminish", "rebuild", "bolster", "none"]
@@ -809,27 +810,58 @@ def canned_key(text: str) -> str:
 def find_canned(
     company_posts: pd.DataFrame, threshold: float = 0.85, min_words: int = 5
 ) -> tuple[tuple[str, ...], ...]:
-    """Groups of identical or near-identical company posts (similarity of their wording >= threshold)."""
-    items = [(str(i), canned_key(str(t))) for i, t in zip(company_posts[ID], company_posts[TEXT], strict=True)]
-    items = [(i, key) for i, key in items if len(key.split()) >= min_words]
-    parent = {i: i for i, _ in items}
+    """Groups of identical or near-identical company posts (similarity of their wording >= threshold).
 
-    def root(x: str) -> str:
+    Identical wordings are grouped by a dictionary; near-identical ones are compared only
+    within buckets of a small locality-sensitive index (posts sharing a min-hash word), so the
+    work grows with the number of posts rather than its square.
+    """
+    by_key: dict[str, list[str]] = {}
+    for post_id, text in zip(company_posts[ID], company_posts[TEXT], strict=True):
+        key = canned_key(str(text))
+        if len(key.split()) >= min_words:
+            by_key.setdefault(key, []).append(str(post_id))
+    keys = list(by_key)
+    parent = list(range(len(keys)))
+
+    def root(x: int) -> int:
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    words = {i: set(key.split()) for i, key in items}
-    for n, (a, key_a) in enumerate(items):
-        for b, key_b in items[n + 1 :]:
-            if root(a) != root(b) and _similar(words[a], words[b], key_a, key_b, threshold):
-                parent[root(b)] = root(a)
-    groups: dict[str, list[str]] = {}
-    for i, _ in items:
-        groups.setdefault(root(i), []).append(i)
+    words = [set(key.split()) for key in keys]
+    for bucket in _candidate_buckets(words):
+        for n, a in enumerate(bucket):
+            for b in bucket[n + 1 :]:
+                if root(a) != root(b) and _similar(words[a], words[b], keys[a], keys[b], threshold):
+                    parent[root(b)] = root(a)
+    groups: dict[int, list[str]] = {}
+    for n, key in enumerate(keys):
+        groups.setdefault(root(n), []).extend(by_key[key])
     found = [tuple(g) for g in groups.values() if len(g) >= 2]
     return tuple(sorted(found, key=lambda g: -len(g)))
+
+
+_MINHASH_SALTS = ("a", "b", "c", "d")
+_MAX_BUCKET = 400
+
+
+def _candidate_buckets(words: Sequence[set[str]]) -> list[list[int]]:
+    """Indices that may be near-duplicates: all of them when few, else min-hash buckets."""
+    if len(words) <= 300:
+        return [list(range(len(words)))]
+    import zlib
+
+    buckets: dict[tuple[str, int], list[int]] = {}
+    for n, bag in enumerate(words):
+        if not bag:
+            continue
+        for salt in _MINHASH_SALTS:
+            smallest = min(zlib.crc32((salt + w).encode()) for w in bag)
+            buckets.setdefault((salt, smallest), []).append(n)
+    # A huge bucket means a word shared by everything, not near-duplicates: cap it.
+    return [b[:_MAX_BUCKET] for b in buckets.values() if len(b) >= 2]
 
 
 def _similar(words_a: set[str], words_b: set[str], key_a: str, key_b: str, threshold: float) -> bool:
@@ -843,38 +875,42 @@ def _similar(words_a: set[str], words_b: set[str], key_a: str, key_b: str, thres
 
 def split_promises(posts: pd.DataFrame, replies: Sequence[ReplyAudit]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(kept, broken): promises of follow-up with / without a later company post to the same person."""
-    author_of = dict(zip(posts[ID].astype(str), posts[AUTHOR], strict=True))
     time_of = dict(zip(posts[ID].astype(str), posts[CREATED_AT], strict=True))
-    company = posts.loc[posts[IS_COMPANY]]
+    index = company_posts_to(posts)
     kept: list[str] = []
     broken: list[str] = []
     for reply in replies:
         if not reply.has("follow_up_promise") or reply.addressed_to is None:
             continue
-        person = reply.addressed_to.strip().lstrip("@").casefold()
-        later = company.loc[company[CREATED_AT] > time_of[reply.post_id]]
-        to_person = [
-            author_of.get(str(p)) == person or person in mentions(str(t))
-            for p, t in zip(later[PARENT_ID], later[TEXT], strict=True)
-        ]
-        (kept if any(to_person) else broken).append(reply.post_id)
+        later = first_post_to(index, reply.addressed_to, time_of[reply.post_id], strictly=True)
+        (kept if later is not None else broken).append(reply.post_id)
     return tuple(kept), tuple(broken)
 
 
 def find_promotions(posts: pd.DataFrame, replies: Sequence[ReplyAudit]) -> tuple[str, ...]:
-    """Company non-reply posts, not about the incident, made while a complaint was waiting for an answer."""
+    """Company non-reply posts, not about the incident, made while a complaint was waiting for an answer.
+
+    A complaint is waiting at time w when it was posted before w and not answered by w:
+    counted with two sorted arrays, so each promotion costs a binary search.
+    """
+    import numpy as np
+
     about_incident = {"apology", "empathy", "explanation", "solution", "next_steps", "offline"}
     audits = {reply.post_id: reply for reply in replies}
     complaints = posts.loc[posts[ADDRESSED] & ((posts[ROLE] == ROLE_COMPLAINANT) | (posts[SENTIMENT] <= -0.05))]
-    answered_at = complaints[CREATED_AT] + pd.to_timedelta(complaints[RESPONSE_S], unit="s")
+    created = np.sort(complaints[CREATED_AT].to_numpy(dtype="datetime64[ns]"))
+    answered = complaints[CREATED_AT] + pd.to_timedelta(complaints[RESPONSE_S], unit="s")
+    answered_at = np.sort(answered.dropna().to_numpy(dtype="datetime64[ns]"))
     found = []
     for row in posts.loc[posts[IS_COMPANY] & posts[PARENT_ID].isna()].itertuples(index=False):
         post_id, when = str(getattr(row, ID)), getattr(row, CREATED_AT)
         audit = audits.get(post_id)
         if audit is None or {f.name for f in audit.flags} & about_incident:
             continue
-        waiting = (complaints[CREATED_AT] < when) & (answered_at.isna() | (answered_at > when))
-        if bool(waiting.any()):
+        moment = np.datetime64(when.tz_convert(None).to_datetime64(), "ns")
+        posted_before = int(np.searchsorted(created, moment, side="left"))
+        answered_by_then = int(np.searchsorted(answered_at, moment, side="right"))
+        if posted_before - answered_by_then > 0:
             found.append(post_id)
     return tuple(found)
 

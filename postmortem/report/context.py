@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 import pandas as pd
 
@@ -281,22 +281,47 @@ def build_tiles(analysis: Analysis) -> tuple[Tile, ...]:
     """The key figures: first response, median response, unanswered, breaches, drift, people."""
     r, s = analysis.response, analysis.sentiment
     target = format_duration(r.target_s)
-    first_tone = "neutral" if r.first_response_s is None and r.inbound == 0 else (
-        "good" if r.first_response_s is not None and r.first_response_s <= r.target_s else "bad"
+    first_tone = (
+        "neutral"
+        if r.first_response_s is None and r.inbound == 0
+        else ("good" if r.first_response_s is not None and r.first_response_s <= r.target_s else "bad")
     )
     participants = int(analysis.posts[AUTHOR].nunique())
     return (
-        Tile("First response", format_duration(r.first_response_s) if r.first_response_s is not None else "never",
-             f"target {target}", first_tone),
-        Tile("Median response", format_duration(r.median_response_s), f"over {r.answered} answered posts",
-             "good" if r.median_response_s is not None and r.median_response_s <= r.target_s else "neutral"
-             if r.median_response_s is None else "bad"),
-        Tile("Unanswered", f"{r.unanswered} of {r.inbound}", "posts addressed to the company",
-             "good" if r.unanswered == 0 and r.inbound else "bad" if r.unanswered else "neutral"),
-        Tile("Target breaches", str(r.breaches), f"{r.answered_late} answered late, {r.unanswered_overdue} still open",
-             "bad" if r.breaches else "good"),
-        Tile("Sentiment drift", _signed(s.drift), f"crowd mood {_signed(s.crowd_start)} \u2192 {_signed(s.crowd_end)}",
-             "neutral" if s.drift is None or abs(s.drift) < 0.05 else "good" if s.drift > 0 else "bad"),
+        Tile(
+            "First response",
+            format_duration(r.first_response_s) if r.first_response_s is not None else "never",
+            f"target {target}",
+            first_tone,
+        ),
+        Tile(
+            "Median response",
+            format_duration(r.median_response_s),
+            f"over {r.answered} answered posts",
+            "good"
+            if r.median_response_s is not None and r.median_response_s <= r.target_s
+            else "neutral"
+            if r.median_response_s is None
+            else "bad",
+        ),
+        Tile(
+            "Unanswered",
+            f"{r.unanswered} of {r.inbound}",
+            "posts addressed to the company",
+            "good" if r.unanswered == 0 and r.inbound else "bad" if r.unanswered else "neutral",
+        ),
+        Tile(
+            "Target breaches",
+            str(r.breaches),
+            f"{r.answered_late} answered late, {r.unanswered_overdue} still open",
+            "bad" if r.breaches else "good",
+        ),
+        Tile(
+            "Sentiment drift",
+            _signed(s.drift),
+            f"crowd mood {_signed(s.crowd_start)} \u2192 {_signed(s.crowd_end)}",
+            "neutral" if s.drift is None or abs(s.drift) < 0.05 else "good" if s.drift > 0 else "bad",
+        ),
         Tile("People involved", str(participants), f"{len(analysis.posts)} posts", "neutral"),
     )
 
@@ -311,13 +336,16 @@ def build_summary(analysis: Analysis, zone: tzinfo, company: str) -> tuple[str, 
     if len(first):
         row = first.iloc[0]
         sentences.append(
-            f"On {format_time(row[CREATED_AT], zone, year=True)}, @{row[AUTHOR_HANDLE]} posted a complaint addressed to "
+            f"On {format_time(row[CREATED_AT], zone, year=True)}, @{row[AUTHOR_HANDLE]} "
+            "posted a complaint addressed to "
             f"{company}; over {span}, {len(posts)} posts from {people} people followed."
         )
     else:
         sentences.append(f"The thread holds {len(posts)} posts from {people} people over {span}.")
     if r.inbound and r.first_response_s is None:
-        sentences.append(f"{company} never replied in the thread: all {r.inbound} posts addressed to it went unanswered.")
+        sentences.append(
+            f"{company} never replied in the thread: all {r.inbound} posts addressed to it went unanswered."
+        )
     elif r.inbound:
         verdict = "within" if r.first_response_s is not None and r.first_response_s <= r.target_s else "outside"
         sentences.append(
@@ -329,7 +357,8 @@ def build_summary(analysis: Analysis, zone: tzinfo, company: str) -> tuple[str, 
         direction = "fell" if s.drift < -0.05 else "rose" if s.drift > 0.05 else "held roughly level"
         sentences.append(
             f"The crowd's mood {direction} from {_signed(s.crowd_start)} to {_signed(s.crowd_end)} "
-            f"(drift {_signed(s.drift)}), at its lowest ({_signed(s.crowd_min)}) on {format_time(s.crowd_min_at, zone)}."
+            f"(drift {_signed(s.drift)}), at its lowest ({_signed(s.crowd_min)}) "
+            f"on {format_time(s.crowd_min_at, zone)}."
         )
     bad = [lesson for lesson in analysis.lessons if lesson.verdict == "went_badly"]
     if bad:
@@ -339,7 +368,9 @@ def build_summary(analysis: Analysis, zone: tzinfo, company: str) -> tuple[str, 
 
 def _lesson_view(lesson: Lesson, by_id: dict[str, pd.Series], zone: tzinfo) -> LessonView:
     quotes = tuple(_post_view(by_id[i], zone, 220) for i in lesson.evidence if i in by_id)[:4]
-    return LessonView(lesson.id, lesson.title, lesson.verdict, lesson.severity, lesson.why, lesson.recommendation, quotes)
+    return LessonView(
+        lesson.id, lesson.title, lesson.verdict, lesson.severity, lesson.why, lesson.recommendation, quotes
+    )
 
 
 def _moments(analysis: Analysis, by_id: dict[str, pd.Series], zone: tzinfo) -> tuple[Moment, ...]:
@@ -368,12 +399,31 @@ def _response_rows(analysis: Analysis) -> tuple[tuple[str, str, str | None], ...
     r = analysis.response
     business = r.business_hours is not None
     rows = [
-        ("First response", format_duration(r.first_response_s) if r.first_response_s is not None else "never",
-         format_duration(r.business_first_response_s) if business and r.first_response_s is not None else None),
-        ("Median response", format_duration(r.median_response_s), format_duration(r.business_median_response_s) if business else None),
-        ("90th percentile", format_duration(r.p90_response_s), format_duration(r.business_p90_response_s) if business else None),
-        ("Slowest answered", format_duration(r.max_response_s), format_duration(r.business_max_response_s) if business else None),
-        (f"Target breaches ({format_duration(r.target_s)})", str(r.breaches), str(r.business_breaches) if business else None),
+        (
+            "First response",
+            format_duration(r.first_response_s) if r.first_response_s is not None else "never",
+            format_duration(r.business_first_response_s) if business and r.first_response_s is not None else None,
+        ),
+        (
+            "Median response",
+            format_duration(r.median_response_s),
+            format_duration(r.business_median_response_s) if business else None,
+        ),
+        (
+            "90th percentile",
+            format_duration(r.p90_response_s),
+            format_duration(r.business_p90_response_s) if business else None,
+        ),
+        (
+            "Slowest answered",
+            format_duration(r.max_response_s),
+            format_duration(r.business_max_response_s) if business else None,
+        ),
+        (
+            f"Target breaches ({format_duration(r.target_s)})",
+            str(r.breaches),
+            str(r.business_breaches) if business else None,
+        ),
         ("Company replies", str(r.exchanges), None),
         ("Longest silence while open", format_duration(r.longest_silence_s), None),
         (f"Resolution ({r.resolution_basis})", format_duration(r.resolution_s), None),
@@ -509,7 +559,8 @@ def _audit_notes(analysis: Analysis) -> tuple[str, ...]:
         notes.append(f"Promised follow-up was kept: posts {', '.join(audit.kept_promises[:8])}.")
     if audit.promotions_during_crisis:
         notes.append(
-            f"Promotional posts while complaints were unanswered: posts {', '.join(audit.promotions_during_crisis[:8])}."
+            "Promotional posts while complaints were unanswered: posts "
+            f"{', '.join(audit.promotions_during_crisis[:8])}."
         )
     return tuple(notes)
 
@@ -606,7 +657,7 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
     open_posts = posts.loc[posts[ADDRESSED] & posts[RESPONSE_S].isna()]
     open_sorted = open_posts.assign(_c=open_posts[ROLE] != ROLE_COMPLAINANT).sort_values(["_c", CREATED_AT])
     tree_ids, omitted = conversation_rows(posts)
-    generated = meta.generated_at or datetime.now(timezone.utc)
+    generated = meta.generated_at or datetime.now(UTC)
     title = meta.title or derive_title(analysis, company, zone)
     engagement = []
     likes = posts["likes"].dropna()
@@ -619,11 +670,17 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
     non_company = posts.loc[posts[ROLE] != ROLE_COMPANY]
     impact = (
         ("Posts", f"{len(posts):,}"),
-        ("People", f"{posts[AUTHOR].nunique():,} ({complainants} complainants, "
-                   f"{non_company[AUTHOR].nunique() - complainants} others, {len(analysis.company.handles)} company)"),
+        (
+            "People",
+            f"{posts[AUTHOR].nunique():,} ({complainants} complainants, "
+            f"{non_company[AUTHOR].nunique() - complainants} others, {len(analysis.company.handles)} company)",
+        ),
         ("Company posts", f"{r.company_posts:,}"),
         ("Posts addressed to the company", f"{r.inbound:,}"),
-        ("Negative posts from customers and crowd", f"{int((non_company[SENTIMENT] <= -0.05).sum()):,} of {len(non_company):,}"),
+        (
+            "Negative posts from customers and crowd",
+            f"{int((non_company[SENTIMENT] <= -0.05).sum()):,} of {len(non_company):,}",
+        ),
         ("Duration", format_duration((analysis.end - analysis.start).total_seconds())),
         *engagement,
         *_amplification_rows(analysis, zone),
@@ -633,7 +690,10 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
         ("Company accounts", f"{company} ({analysis.company.reason})"),
         ("Response target", format_duration(r.target_s)),
         ("Time zone for display", meta.tz),
-        ("Naive timestamps read in", thread.source.timezone_assumed or "not applicable (all timestamps carried an offset)"),
+        (
+            "Naive timestamps read in",
+            thread.source.timezone_assumed or "not applicable (all timestamps carried an offset)",
+        ),
         ("Sentiment method", analysis.sentiment.method),
         ("Time window", format_duration(analysis.window_s)),
     )
@@ -644,10 +704,13 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
         company=company,
         company_reason=analysis.company.reason,
         platform=thread.platform.capitalize(),
-        period=f"{format_time(analysis.start, zone, year=True)} \u2013 {format_time(analysis.end, zone, year=True)} ({meta.tz})",
+        period=(
+            f"{format_time(analysis.start, zone, year=True)} \u2013 "
+            f"{format_time(analysis.end, zone, year=True)} ({meta.tz})"
+        ),
         duration=format_duration((analysis.end - analysis.start).total_seconds()),
         tz=meta.tz,
-        generated=generated.astimezone(timezone.utc).strftime("%d %b %Y %H:%M UTC"),
+        generated=generated.astimezone(UTC).strftime("%d %b %Y %H:%M UTC"),
         source_path=thread.source.path,
         source_format=thread.source.format,
         sha256=thread.source.sha256,

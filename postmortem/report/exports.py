@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -24,7 +24,7 @@ def iso(value: datetime | pd.Timestamp | None) -> str | None:
     if value is None:
         return None
     moment = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _num(value: float | None, digits: int = 1) -> float | None:
@@ -124,9 +124,7 @@ def build_metrics(analysis: Analysis) -> dict[str, Any]:
         },
         "timeline": {
             "window_s": _num(analysis.window_s),
-            "phases": [
-                {"name": p.name, "start": iso(p.start), "end": iso(p.end), "posts": p.posts} for p in t.phases
-            ],
+            "phases": [{"name": p.name, "start": iso(p.start), "end": iso(p.end), "posts": p.posts} for p in t.phases],
             "key_moments": [
                 {"kind": m.kind, "label": m.label, "post_id": m.post_id, "at": iso(m.at)} for m in t.moments
             ],

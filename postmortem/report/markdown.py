@@ -69,7 +69,10 @@ def render_markdown(ctx: ReportContext) -> str:
         out.append("Nothing in the thread shows a practice that went well.")
     if ctx.actions:
         out += ["", "## Action items", "", "| Action | Owner | Due |", "| --- | --- | --- |"]
-        out += [f"| {escape_markdown(a.title)} | {escape_markdown(a.owner)} | {escape_markdown(a.due)} |" for a in ctx.actions]
+        out += [
+            f"| {escape_markdown(a.title)} | {escape_markdown(a.owner)} | {escape_markdown(a.due)} |"
+            for a in ctx.actions
+        ]
     if ctx.partial:
         out += ["", "*This export is partial: some posts were missing, skipped or collapsed.*"]
     return "\n".join(out) + "\n"
