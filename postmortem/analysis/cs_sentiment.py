@@ -281,10 +281,10 @@ class CustomerServiceLayer:
     def __init__(self, engine: FastVader | None = None) -> None:
         self.engine = engine or shared_engine()
 
-    def explain(self, text: str) -> Explanation:
-        """Score one text and say which patterns fired."""
+    def explain(self, text: str, *, with_vader: bool = True) -> Explanation:
+        """Score one text and say which patterns fired (``with_vader``: also plain VADER's score)."""
         normalised = _normalise(text)
-        vader = self.engine.compound(normalised)
+        vader = self.engine.compound(normalised) if with_vader else float("nan")
         rewritten, courtesies = COURTESY_PHRASE.subn(COURTESY_TOKEN, normalised)
         parsed = self.engine.parse(rewritten)
         valences = list(parsed.valences)
@@ -318,7 +318,7 @@ class CustomerServiceLayer:
 
     def compound(self, text: str) -> float:
         """The adjusted compound score of one text."""
-        return self.explain(text).compound
+        return self.explain(text, with_vader=False).compound
 
     @staticmethod
     def _neutralise(joined: str, starts: list[int], lowers: list[str], valences: list[float]) -> list[str]:
