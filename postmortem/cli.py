@@ -364,6 +364,94 @@ def review(
         raise typer.Exit(code)
 
 
+@app.command("case-study")
+def case_study(
+    thread_file: Annotated[Path, typer.Argument(help="The exported thread (file, folder or zip).")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Handout PDF to write.")] = None,
+    facilitator: Annotated[Path | None, typer.Option("--facilitator", help="Facilitator guide PDF to write.")] = None,
+    hide_company: Annotated[
+        bool, typer.Option("--hide-company", help='Replace the company\'s name and handles by "the Company".')
+    ] = False,
+    keep: Annotated[
+        list[str] | None, typer.Option("--keep", help="Leave this handle un-anonymised (a public figure); repeatable.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Shuffle the pseudonym letters/numbers; same seed, same mapping.")
+    ] = None,
+    keep_dates: Annotated[bool, typer.Option("--keep-dates", help="Show real dates instead of Day 1 09:14.")] = False,
+    company: Annotated[
+        list[str] | None, typer.Option("--company", "-c", help="The company's account(s); repeatable.")
+    ] = None,
+    tz: Annotated[str, typer.Option("--tz", help="Time zone for times (default UTC).")] = "UTC",
+    target: Annotated[str, typer.Option("--target", help="Response target, e.g. 1h.")] = "1h",
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Force the input format.")] = None,
+    conversation: Annotated[list[str] | None, typer.Option("--conversation", help="Conversation(s) to use.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the handout as HTML.")] = None,
+    facilitator_html: Annotated[
+        Path | None, typer.Option("--facilitator-html", help="Also write the guide as HTML.")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Anonymised metrics JSON (relative times).")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Anonymised posts CSV.")] = None,
+    md: Annotated[Path | None, typer.Option("--md", help="The handout as Markdown.")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title of the case.")] = None,
+    paper: Annotated[str, typer.Option("--paper", help="A4 or Letter.")] = "A4",
+    templates: Annotated[Path | None, typer.Option("--templates", help="Template folder.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    mkdir: Annotated[bool, typer.Option("--mkdir", help="Create a missing output folder.")] = False,
+) -> None:
+    """Turn a thread into an anonymised case study: a handout and a facilitator guide (docs/case-study.md).
+
+    Example: postmortem case-study thread.json -o case.pdf --facilitator guide.pdf --company AcmeSupport --seed 7
+    """
+
+    def body() -> None:
+        from postmortem.casestudy import (
+            CaseOptions,
+            CaseOutputs,
+            check_case_outputs,
+            run_case_study,
+            write_case_study,
+        )
+
+        outputs = CaseOutputs(
+            handout=output,
+            facilitator=facilitator,
+            handout_html=html,
+            facilitator_html=facilitator_html,
+            json=json_out,
+            csv=csv_out,
+            md=md,
+        )
+        check_case_outputs(outputs, force=force, mkdir=mkdir)
+        options = CaseOptions(
+            company=tuple(company or ()),
+            hide_company=hide_company,
+            keep=tuple(keep or ()),
+            seed=seed,
+            keep_dates=keep_dates,
+            tz=tz,
+            target=target,
+            fmt=fmt,
+            conversation=tuple(conversation or ()),
+            title=title,
+            paper=paper,
+            templates=templates,
+        )
+        with stage("anonymising and analysing"):
+            case = run_case_study(thread_file, options)
+        with stage("rendering the case"):
+            written = write_case_study(case, outputs, force=force, mkdir=mkdir)
+        counts = case.mapping.counts()
+        _say(
+            f"{thread_file}: {len(case.analysis.posts)} posts, {counts.get('complainant', 0)} customers and "
+            f"{counts.get('crowd', 0) + counts.get('mentioned', 0)} followers pseudonymised"
+        )
+        for path in written:
+            _say(f"wrote {path}")
+
+    _run(body)
+
+
 @app.command()
 def formats() -> None:
     """List the supported input formats and what identifies each.

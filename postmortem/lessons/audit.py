@@ -916,14 +916,25 @@ def find_promotions(posts: pd.DataFrame, replies: Sequence[ReplyAudit]) -> tuple
 
 
 def find_resolved(posts: pd.DataFrame) -> tuple[str, ...]:
-    """Complainants' posts after a company reply to them that thank or confirm a fix, and are not negative."""
+    """Complainants' posts after a company reply to them that thank or confirm a fix, and are not negative.
+
+    Only people who had complained count: a bystander's "thanks for finally saying something"
+    does not resolve anything.
+    """
     author_of = dict(zip(posts[ID].astype(str), posts[AUTHOR], strict=True))
     company_ids = set(posts.loc[posts[IS_COMPANY], ID].astype(str))
     found = []
-    for row in posts.loc[~posts[IS_COMPANY] & posts[PARENT_ID].isin(company_ids)].itertuples(index=False):
+    candidates = ~posts[IS_COMPANY] & posts[PARENT_ID].isin(company_ids) & (posts[ROLE] == ROLE_COMPLAINANT)
+    for row in posts.loc[candidates].itertuples(index=False):
         text, sentiment = str(getattr(row, TEXT)), float(getattr(row, SENTIMENT))
         parent = str(getattr(row, PARENT_ID))
-        if parent in author_of and sentiment > NEGATIVE_SENTIMENT and RESOLVED_WORDS.search(text):
+        still_complaining = COMPLAINT_WORDS.search(_normalise(text)) is not None
+        if (
+            parent in author_of
+            and sentiment > NEGATIVE_SENTIMENT
+            and RESOLVED_WORDS.search(text)
+            and not still_complaining
+        ):
             found.append(str(getattr(row, ID)))
     return tuple(found)
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from postmortem.analysis.results import Analysis, Lesson
 from postmortem.errors import UsageError
-from postmortem.lessons.audit import FLAG_NAMES, STRATEGIES, ThreadAudit, is_complaint
+from postmortem.lessons.audit import FLAG_NAMES, STRATEGIES, ReplyAudit, ThreadAudit, is_complaint
 from postmortem.timeline import ADDRESSED, AUTHOR, AUTHOR_HANDLE, ID, RESPONSE_S, ROLE, SENTIMENT, TEXT
 from postmortem.units import format_duration
 
@@ -324,7 +324,7 @@ def _audit_facts(audit: ThreadAudit) -> dict[str, Value]:
     for flag in FLAG_NAMES:
         count = sum(r.has(flag) for r in audit.replies)
         facts[f"audit.count.{flag}"] = float(count)
-        facts[f"audit.good.{flag}"] = float(sum(r.has(flag) and r.verdict != "went_badly" for r in audit.replies))
+        facts[f"audit.good.{flag}"] = float(sum(r.has(flag) and _creditable(r, audit) for r in audit.replies))
         facts[f"audit.share.{flag}"] = sum(r.has(flag) for r in replies) / len(replies) if replies else None
         facts[f"audit.complaints.{flag}"] = float(sum(r.has(flag) and r.answers_complaint for r in replies))
     for strategy in STRATEGIES:
@@ -338,6 +338,12 @@ def _audit_facts(audit: ThreadAudit) -> dict[str, Value]:
     facts["audit.promotions"] = float(len(audit.promotions_during_crisis))
     facts["resolution.resolved"] = float(len(audit.resolved))
     return facts
+
+
+def _creditable(reply: ReplyAudit, audit: ThreadAudit) -> bool:
+    """A reply that can count as something that went well: it did not go badly, and it is not
+    a promise the company then broke ("we'll post an update here" with no update)."""
+    return reply.verdict != "went_badly" and reply.post_id not in audit.broken_promises
 
 
 def _crowd_negative(posts: pd.DataFrame) -> pd.DataFrame:
@@ -665,7 +671,7 @@ def select_evidence(selector: str, analysis: Analysis, audit: ThreadAudit) -> li
     if prefix == "flag":
         return [a.post_id for a in audit.replies if a.has(arg)]
     if prefix == "good":
-        return [a.post_id for a in audit.replies if a.has(arg) and a.verdict != "went_badly"]
+        return [a.post_id for a in audit.replies if a.has(arg) and _creditable(a, audit)]
     if prefix == "complaints_without":
         return [a.post_id for a in replies if a.answers_complaint and not a.has(arg)]
     if prefix == "strategy":
