@@ -730,14 +730,24 @@ def audit_thread(posts: pd.DataFrame, suggest: bool = True) -> ThreadAudit:
             audit = _with_suggestion(audit, answered, company_name)
         replies.append(audit)
     kept, broken = split_promises(posts, replies)
+    canned = find_canned(posts.loc[posts[IS_COMPANY]])
+    in_canned = {post_id: len(group) for group in canned for post_id in group}
+    replies = [_mark_canned(r, in_canned[r.post_id]) if r.post_id in in_canned else r for r in replies]
     return ThreadAudit(
         replies=tuple(replies),
-        canned_groups=find_canned(posts.loc[posts[IS_COMPANY]]),
+        canned_groups=canned,
         broken_promises=broken,
         promotions_during_crisis=find_promotions(posts, replies),
         kept_promises=kept,
         resolved=find_resolved(posts),
     )
+
+
+def _mark_canned(reply: ReplyAudit, group_size: int) -> ReplyAudit:
+    """A reply sent word for word to many people is not a practice that went well, whatever it says."""
+    verdict: ReplyVerdict = "neutral" if reply.verdict == "went_well" else reply.verdict
+    reason = f"{reply.strategy_reason}; canned: the same text went to {group_size - 1} other people"
+    return replace(reply, verdict=verdict, strategy_reason=reason)
 
 
 def _company_name(posts: pd.DataFrame) -> str:

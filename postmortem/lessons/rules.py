@@ -341,9 +341,12 @@ def _audit_facts(audit: ThreadAudit) -> dict[str, Value]:
 
 
 def _creditable(reply: ReplyAudit, audit: ThreadAudit) -> bool:
-    """A reply that can count as something that went well: it did not go badly, and it is not
-    a promise the company then broke ("we'll post an update here" with no update)."""
-    return reply.verdict != "went_badly" and reply.post_id not in audit.broken_promises
+    """A reply that can count as something that went well: it did not go badly, it is not a
+    promise the company then broke ("we'll post an update here" with no update), and it is not
+    canned text sent word for word to many people."""
+    if reply.verdict == "went_badly" or reply.post_id in audit.broken_promises:
+        return False
+    return not any(reply.post_id in group for group in audit.canned_groups)
 
 
 def _crowd_negative(posts: pd.DataFrame) -> pd.DataFrame:
