@@ -24,7 +24,7 @@ from postmortem.errors import UsageError
 from postmortem.ingest import load
 from postmortem.ingest.common import parse_zone
 from postmortem.model import Collection, Thread
-from postmortem.outputs import check_target, write_atomic
+from postmortem.outputs import Outputs, check_target, write_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -113,21 +113,6 @@ def analyse(
         rules_path=rules,
     )
     return _analyse(thread, options)
-
-
-@dataclass(frozen=True)
-class Outputs:
-    """Where to write each output (None: not wanted)."""
-
-    pdf: Path | None = None
-    html: Path | None = None
-    json: Path | None = None
-    csv: Path | None = None
-    md: Path | None = None
-
-    def targets(self) -> list[Path]:
-        """Every requested path."""
-        return [p for p in (self.pdf, self.html, self.json, self.csv, self.md) if p is not None]
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,39 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+CompanyOpt = Annotated[
+    list[str] | None,
+    typer.Option("--company", "-c", metavar="HANDLE", help="Company account handle (repeatable, with or without @)."),
+]
+ConversationOpt = Annotated[
+    list[str] | None,
+    typer.Option("--conversation", metavar="ID", help="Multi-conversation files: conversation id (repeatable)."),
+]
+TargetOpt = Annotated[str, typer.Option("--target", metavar="DURATION", help="Response target, e.g. 30m, 1h, 4h, 1d.")]
+TzOpt = Annotated[
+    str, typer.Option("--tz", metavar="ZONE", help="Time zone for display and for timestamps without an offset.")
+]
+FmtOpt = Annotated[
+    str | None,
+    typer.Option("--format", "-f", metavar="NAME", help="Force the input format (see 'postmortem formats')."),
+]
+MappingOpt = Annotated[
+    list[str] | None,
+    typer.Option("--map", metavar="FIELD=COLUMN", help="Generic CSV/JSON: read FIELD from COLUMN (FIELD=COLUMN)."),
+]
+DateOrderOpt = Annotated[
+    str, typer.Option("--date-order", metavar="ORDER", help="Slash dates like 03/10/2026: auto, dmy or mdy.")
+]
+SentimentOpt = Annotated[
+    str,
+    typer.Option(
+        "--sentiment", metavar="MODE", help="vader+cs (VADER plus customer-service phrases) or vader (plain)."
+    ),
+]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option("--rules", metavar="FILE", help="TOML file that overrides or adds lesson rules (docs/lessons.md)."),
+]
 _state = {"debug": False, "quiet": False, "verbose": False}
 
 
@@ -111,41 +144,24 @@ def report(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="PDF report to write (default: THREAD-postmortem.pdf).")
     ] = None,
-    company: Annotated[
-        list[str] | None,
-        typer.Option("--company", "-c", help="Company account handle (repeatable, with or without @)."),
-    ] = None,
-    target: Annotated[str, typer.Option("--target", help="Response target, e.g. 30m, 1h, 4h, 1d.")] = "1h",
-    tz: Annotated[
-        str, typer.Option("--tz", help="Time zone for display and for timestamps without an offset.")
-    ] = "UTC",
+    company: CompanyOpt = None,
+    target: TargetOpt = "1h",
+    tz: TzOpt = "UTC",
     business_hours: Annotated[
         str | None,
         typer.Option("--business-hours", help="Working hours, e.g. 09:00-17:00: adds business-hours delays."),
     ] = None,
     weekdays: Annotated[str, typer.Option("--weekdays", help="Working days for --business-hours.")] = "mon-fri",
-    sentiment: Annotated[
-        str, typer.Option("--sentiment", help="vader+cs (VADER plus customer-service phrases) or vader (plain).")
-    ] = "vader+cs",
-    rules: Annotated[
-        Path | None, typer.Option("--rules", help="TOML file that overrides or adds lesson rules (docs/lessons.md).")
-    ] = None,
+    sentiment: SentimentOpt = "vader+cs",
+    rules: RulesOpt = None,
     html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the metrics as JSON.")] = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write one CSV row per post.")] = None,
     md: Annotated[Path | None, typer.Option("--md", help="Also write a Markdown summary for a ticket or chat.")] = None,
-    fmt: Annotated[
-        str | None, typer.Option("--format", "-f", help="Force the input format (see 'postmortem formats').")
-    ] = None,
-    mapping: Annotated[
-        list[str] | None, typer.Option("--map", help="Generic CSV/JSON: read FIELD from COLUMN (FIELD=COLUMN).")
-    ] = None,
-    date_order: Annotated[
-        str, typer.Option("--date-order", help="Slash dates like 03/10/2026: auto, dmy or mdy.")
-    ] = "auto",
-    conversation: Annotated[
-        list[str] | None, typer.Option("--conversation", help="Multi-conversation files: conversation id (repeatable).")
-    ] = None,
+    fmt: FmtOpt = None,
+    mapping: MappingOpt = None,
+    date_order: DateOrderOpt = "auto",
+    conversation: ConversationOpt = None,
     title: Annotated[str | None, typer.Option("--title", help="Report title (default: derived).")] = None,
     company_name: Annotated[
         str | None, typer.Option("--company-name", help="Company name to show (default: its handles).")
@@ -222,32 +238,15 @@ def _duration(seconds: float) -> str:
 @app.command()
 def inspect(
     thread_file: Annotated[Path, typer.Argument(help="The exported thread: a file, folder or zip archive.")],
-    company: Annotated[
-        list[str] | None,
-        typer.Option("--company", "-c", help="Company account handle (repeatable, with or without @)."),
-    ] = None,
-    conversation: Annotated[
-        list[str] | None, typer.Option("--conversation", help="Multi-conversation files: conversation id (repeatable).")
-    ] = None,
-    target: Annotated[str, typer.Option("--target", help="Response target, e.g. 30m, 1h, 4h, 1d.")] = "1h",
-    tz: Annotated[
-        str, typer.Option("--tz", help="Time zone for display and for timestamps without an offset.")
-    ] = "UTC",
-    fmt: Annotated[
-        str | None, typer.Option("--format", "-f", help="Force the input format (see 'postmortem formats').")
-    ] = None,
-    mapping: Annotated[
-        list[str] | None, typer.Option("--map", help="Generic CSV/JSON: read FIELD from COLUMN (FIELD=COLUMN).")
-    ] = None,
-    date_order: Annotated[
-        str, typer.Option("--date-order", help="Slash dates like 03/10/2026: auto, dmy or mdy.")
-    ] = "auto",
-    sentiment: Annotated[
-        str, typer.Option("--sentiment", help="vader+cs (VADER plus customer-service phrases) or vader (plain).")
-    ] = "vader+cs",
-    rules: Annotated[
-        Path | None, typer.Option("--rules", help="TOML file that overrides or adds lesson rules (docs/lessons.md).")
-    ] = None,
+    company: CompanyOpt = None,
+    conversation: ConversationOpt = None,
+    target: TargetOpt = "1h",
+    tz: TzOpt = "UTC",
+    fmt: FmtOpt = None,
+    mapping: MappingOpt = None,
+    date_order: DateOrderOpt = "auto",
+    sentiment: SentimentOpt = "vader+cs",
+    rules: RulesOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (for scripts).")] = False,
 ) -> None:
     """Summarise a thread in the terminal: format, posts, period, company, key figures, top lessons, coverage.
@@ -295,7 +294,7 @@ def review(
     month: Annotated[str | None, typer.Option("--month", help="The month to review, YYYY-MM (in --tz).")] = None,
     since: Annotated[str | None, typer.Option("--since", help="First day of the period, YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Last day of the period (inclusive).")] = None,
-    company: Annotated[list[str] | None, typer.Option("--company", "-c", help="Company account (repeatable).")] = None,
+    company: CompanyOpt = None,
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="PDF to write; {month} and {date} are filled in.")
     ] = None,
@@ -379,9 +378,7 @@ def case_study(
         int | None, typer.Option("--seed", help="Shuffle the pseudonym letters/numbers; same seed, same mapping.")
     ] = None,
     keep_dates: Annotated[bool, typer.Option("--keep-dates", help="Show real dates instead of Day 1 09:14.")] = False,
-    company: Annotated[
-        list[str] | None, typer.Option("--company", "-c", help="The company's account(s); repeatable.")
-    ] = None,
+    company: CompanyOpt = None,
     tz: Annotated[str, typer.Option("--tz", help="Time zone for times (default UTC).")] = "UTC",
     target: Annotated[str, typer.Option("--target", help="Response target, e.g. 1h.")] = "1h",
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="Force the input format.")] = None,

@@ -10,11 +10,27 @@ import io
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from postmortem.errors import OutputError
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where to write each output of a report, review or case (None: not wanted)."""
+
+    pdf: Path | None = None
+    html: Path | None = None
+    json: Path | None = None
+    csv: Path | None = None
+    md: Path | None = None
+
+    def targets(self) -> list[Path]:
+        """Every requested path."""
+        return [p for p in (self.pdf, self.html, self.json, self.csv, self.md) if p is not None]
 
 
 def check_target(path: Path, *, force: bool = False, mkdir: bool = False) -> None:

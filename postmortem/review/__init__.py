@@ -25,7 +25,7 @@ from pathlib import Path
 from postmortem.analysis.results import AnalysisOptions
 from postmortem.config import Config, expand_placeholders
 from postmortem.errors import EXIT_OK, EXIT_PARTIAL, InputError, UsageError
-from postmortem.outputs import check_target, write_atomic
+from postmortem.outputs import Outputs, check_target, write_atomic
 from postmortem.review.collect import Collected, CollectOptions, InputFailure, Progress, Window, collect
 from postmortem.review.period import Period, local_day, resolve_period
 from postmortem.review.stats import (
@@ -104,19 +104,8 @@ class ReviewResult:
         return EXIT_PARTIAL if self.failures else EXIT_OK
 
 
-@dataclass(frozen=True)
-class ReviewOutputs:
-    """Where to write each output (None: not wanted), placeholders already expanded."""
-
-    pdf: Path | None = None
-    html: Path | None = None
-    json: Path | None = None
-    csv: Path | None = None
-    md: Path | None = None
-
-    def targets(self) -> list[Path]:
-        """Every requested path."""
-        return [p for p in (self.pdf, self.html, self.json, self.csv, self.md) if p is not None]
+ReviewOutputs = Outputs
+"""Where a review is written: the same outputs as a report (placeholders already expanded)."""
 
 
 def _zone(tz: str):  # type: ignore[no-untyped-def]
