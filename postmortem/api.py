@@ -272,3 +272,23 @@ def render(analysis: Analysis, kind: str, render_options: RenderOptions | None =
         raise UsageError(f"unknown output kind {kind!r}; choose pdf, html, json, csv or md")
     target = Path(f"report.{kind}")
     return render_outputs(analysis, Outputs(**{kind: target}), render_options)[target]
+
+
+__all__ = [
+    "Outputs",
+    "RenderOptions",
+    "analyse",
+    "audit_frame",
+    "check_outputs",
+    "complainants_frame",
+    "conversations_frame",
+    "load_collection",
+    "load_thread",
+    "logo_data_uri",
+    "parse_mapping",
+    "render",
+    "render_outputs",
+    "report_meta",
+    "select",
+    "write_report",
+]

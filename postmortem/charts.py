@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from postmortem.timeline import (
     CREATED_AT,
@@ -70,8 +71,8 @@ def volume_data(analysis: Analysis, tz: str = "UTC") -> VolumeData:
 
 def delay_data(analysis: Analysis) -> np.ndarray:
     """Response delays of answered inbound posts, in minutes."""
-    delays = analysis.posts[RESPONSE_S].dropna().to_numpy(dtype=float)
-    return delays / 60.0
+    delays: np.ndarray = analysis.posts[RESPONSE_S].dropna().to_numpy(dtype=float) / 60.0
+    return delays
 
 
 def _figure(width_in: float = 7.0, height_in: float = 3.0) -> Figure:
@@ -102,9 +103,9 @@ def figure_to_svg(fig: Figure) -> str:
 def _time_axis(ax: Axes, tz: str) -> None:
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(tz=tz)
+    locator = mdates.AutoDateLocator(tz=tz)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    formatter = mdates.ConciseDateFormatter(locator, tz=tz)
+    formatter = mdates.ConciseDateFormatter(locator, tz=tz)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_formatter(formatter)
 
 
@@ -150,7 +151,7 @@ def build_volume_chart(
             label="company reply",
         )
     ax.set_ylabel("posts per window", fontsize=8, color=INK)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(bottom=0, top=max(1.0, float(bottom.max()) * 1.15))
     mood_ax = ax.twinx()
     valid = ~np.isnan(data.mood)
@@ -246,11 +247,11 @@ def build_delay_chart(delays_min: np.ndarray, target_s: float) -> Figure:
     ax.text(boundary - 0.45, 1.0, "target", transform=ax.get_xaxis_transform(), fontsize=7, va="top", color=INK)
     ax.set_ylabel("answered posts", fontsize=8, color=INK)
     ax.set_ylim(0, max(1, int(counts.max()) + 1) if len(counts) else 1)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
 
 
 def reply_ids(analysis: Analysis) -> list[str]:
     """Ids of company replies (posts with a parent), in time order."""
     posts = analysis.posts
-    return posts.loc[posts[IS_COMPANY] & posts[PARENT_ID].notna(), ID].astype(str).tolist()
+    return [str(x) for x in posts.loc[posts[IS_COMPANY] & posts[PARENT_ID].notna(), ID]]

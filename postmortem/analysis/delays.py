@@ -66,7 +66,8 @@ def first_company_reply(posts: pd.DataFrame) -> tuple[list[str | None], list[flo
 def epoch_seconds(times: pd.Series) -> np.ndarray:
     """Seconds since the epoch as floats, whatever the datetime resolution."""
     epoch = pd.Timestamp(0, tz="UTC")
-    return (times - epoch).dt.total_seconds().to_numpy(dtype="float64")
+    seconds: np.ndarray = (times - epoch).dt.total_seconds().to_numpy(dtype="float64")
+    return seconds
 
 
 def annotate_responses(posts: pd.DataFrame) -> pd.DataFrame:

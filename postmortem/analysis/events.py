@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import pandas as pd
 
@@ -81,7 +83,7 @@ def compute_amplification(posts: pd.DataFrame, windows: pd.DataFrame, original: 
         others_share = round(float((non_company[AUTHOR] != original).mean()), 4)
     totals = windows[["company", "complainant", "crowd"]].sum(axis=1) if len(windows) else pd.Series(dtype=float)
     time_to_peak = None
-    spikes: tuple = ()
+    spikes: tuple[datetime, ...] = ()
     if len(totals):
         peak_start = windows["start"].iloc[int(totals.to_numpy().argmax())]
         time_to_peak = float((peak_start - windows["start"].iloc[0]).total_seconds())
