@@ -15,9 +15,10 @@ from postmortem.analysis.fast_vader import FastVaderScorer
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "evaluate_sentiment.py"
 
-#: What the default mode measurably reaches (docs/sentiment.md: whole file 0.692, held-out
-#: odd rows 0.680); the issue's target of 0.70 is not reached, see the docs for what was tried.
-MIN_MACRO_F1 = 0.69
+#: What the default mode measurably reaches (docs/sentiment.md: whole file 0.7006, the
+#: issue's target of 0.70; held-out odd rows 0.683, below the 0.685 asked for).
+MIN_MACRO_F1 = 0.70
+MIN_HELD_OUT_MACRO_F1 = 0.68
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +90,33 @@ def test_laughter_links_and_polite_requests_are_neutral(cs: CustomerServiceScore
 
 def test_new_rules_are_explained(cs: CustomerServiceScorer) -> None:
     assert "laughter:lol" in cs.explain("lol").neutralised
-    assert "request dead band" in cs.explain("please check my DM ;)").neutralised
+    assert "request dead band" in cs.explain("please check my DM, fine").neutralised
     news = cs.explain("Company X celebrates 15 years with a great new look http://t.co/abc")
     assert "link" in news.neutralised and 0 < news.compound < news.vader
     assert {"elapsed", "dismissal", "slow", "sarcasm"} <= set(
         cs.explain("nope, 20 min and still so slow. love how nobody answers").cues
     )
+
+
+def test_enquiries_are_not_complaints(cs: CustomerServiceScorer) -> None:
+    for text in ["any update on my refund?", "what's the status of my order? is there a fee?"]:
+        explanation = cs.explain(text)
+        assert "enquiry" in explanation.neutralised and not explanation.cues
+        assert explanation.compound > -0.05
+    # only the cues go: VADER's own valence of "delayed" stays (plain VADER behaviour)
+    delayed = cs.explain("is my order still delayed?")
+    assert "enquiry" in delayed.neutralised and delayed.compound == delayed.vader
+    # a stated complaint, a strong cue or a clearly negative word keeps the cues
+    long_story = "I had to change my whole schedule, paid twice and waited all day at the desk for nothing. Any refund?"
+    for text in [long_story, "still waiting, no response. any update on my refund?", "terrible. is my order delayed?"]:
+        assert "enquiry" not in cs.explain(text).neutralised
+        assert _one(cs, text) <= -0.05
+
+
+def test_winks_are_not_praise(cs: CustomerServiceScorer) -> None:
+    explanation = cs.explain("check your DMs ;)")
+    assert "laughter:;)" in explanation.neutralised and explanation.compound == 0.0
+    assert _one(cs, "I'm trying to add my son to my booking") == 0.0
 
 
 def test_praise_stays_positive(cs: CustomerServiceScorer) -> None:
@@ -155,7 +177,7 @@ def test_accuracy_on_shared_data() -> None:
     results = _evaluation_module().evaluate(SHARED_DATA)  # type: ignore[attr-defined]
     plain, cs = results["vader"], results["vader+cs"]
     assert cs["all"].macro_f1 >= MIN_MACRO_F1
-    assert cs["held out (odd rows)"].macro_f1 >= MIN_MACRO_F1 - 0.015
+    assert cs["held out (odd rows)"].macro_f1 >= MIN_HELD_OUT_MACRO_F1
     assert cs["all"].macro_f1 > plain["all"].macro_f1 + 0.05
     assert cs["all"].recall["negative"] > plain["all"].recall["negative"]
     assert abs(cs["r"] - plain["r"]) <= 0.02

@@ -17,9 +17,11 @@ the reference) before VADER normalises their sum:
    never arrived, things that do not work, no reply, "still", "again", escalation, "thanks
    for nothing", rhetorical questions at the company, negative hashtags, dismissals such as
    "nope", elapsed times such as "57 minutes", slowness, sarcasm markers).
-3. **Laughter, links, requests**: "lol"/"haha"/tears-of-joy get valence 0; a post with a
-   link and no cue is damped (news, ads); a request or question whose result is positive
-   but below 0.3 becomes 0 (courtesy, not praise).
+3. **Enquiries, laughter, links, requests**: a short status / information question with
+   only soft cues ("any update on my refund?") does not count them; "lol"/"haha"/
+   tears-of-joy and ";)" winks get valence 0; a post with a link and no cue is damped
+   (news, ads); a request or question whose result is positive but below 0.3 becomes 0
+   (courtesy, not praise).
 
 The adjusted sum then goes through VADER's punctuation emphasis and normalisation, so the
 score stays a compound in [-1, 1] and classifies at +-0.05 as usual. Every pattern is
@@ -132,11 +134,12 @@ CUES: tuple[tuple[str, float, re.Pattern[str]], ...] = tuple(
             r"|replied|answered|answering|called|contacted|helped)\b|\bnobody\b|\bhung up\b|\bignor(?:ed|ing)\b"
             r"|\bunanswered\b|\bnot answering\b",
         ),
-        # an unresolved issue: "same issue", "please fix", "I'm trying to ..."
+        # an unresolved issue: "same issue", "please fix" (a bare "trying to" is usually a plain
+        # request, "trying to add my son to the booking"; "still/been trying" is a waiting cue)
         (
             "issue",
             -1.0,
-            r"\bissues?\b|\bfix (?:this|it|that|the|your)\b|\bplease fix\b|\btrying to\b|\bunusable\b"
+            r"\bissues?\b|\bfix (?:this|it|that|the|your)\b|\bplease fix\b|\bunusable\b"
             r"|\bpersist\w*|\bnot an? answer\b|\bno options?\b|\binsufficient\b|\banymore\b",
         ),
         ("sarcasm tag", -2.0, r"#sarcasm\b|\bsarcasm\b"),
@@ -221,9 +224,10 @@ PRAISE_DAMPING = 0.5
 #: In a question, positive words up to this valence are politeness, not sentiment (0: off).
 QUESTION_MILD_MAX = 2.5
 
-#: Laughter is amusement (jokes, memes about the company), not an opinion of the service:
-#: "lol", "lmao", "haha" and the tears-of-joy emoji ("tears" and "joy") get valence 0.
-LAUGHTER = re.compile(r"\b(?:lol+|lmf?ao+|ha(?:ha)+h?|he(?:he)+|rofl)\b|\b(?P<z>tears of joy)\b")
+#: Laughter and winks are amusement and teasing (jokes, memes about the company), not an
+#: opinion of the service: "lol", "lmao", "haha", the tears-of-joy emoji ("tears" and "joy")
+#: and the ";)" / ";-)" / ";D" / ";P" winks get valence 0.
+LAUGHTER = re.compile(r"\b(?:lol+|lmf?ao+|ha(?:ha)+h?|he(?:he)+|rofl)\b|\b(?P<z>tears of joy)\b|(?<!\S);-?[)dp](?!\S)")
 
 #: A post with a link and no complaint cue is usually news, an ad or a shared item: the
 #: sentiment words describe the linked content, so positives count this much, negatives
@@ -239,6 +243,22 @@ REQUEST = re.compile(
     r"\b(?:please|pls|plz|can you|could you|would you|how do i|how can i|is there|dm|follow (?:me )?back"
     r"|thanks in advance)\b"
 )
+
+#: Neutral enquiries: a question asking for status or information ("is my order delayed?",
+#: "any update on my refund?", "when will it ...?") mentions a problem without complaining.
+#: Without a strong complaint cue or a clearly negative word, its soft cues (the problem
+#: nouns and states below) do not count.
+ENQUIRY = re.compile(
+    r"(?:^|[.!?]\s+|^(?:@\w+\s+)+)(?:is|are|do|does|did|can|could|will|would|should|has|have|any)\s[^?]*\?"
+    r"|\b(?:status|update|any news|any word|any info|any chance|any way|when will|is there|how long)\b[^?]*\?"
+)
+ENQUIRY_SOFT_CUES = frozenset(
+    {"delay", "money", "still", "issue", "elapsed", "duration", "stranded", "again", "rhetorical question"}
+)
+ENQUIRY_STRONG_NEGATIVE = -1.5
+#: ... and at most this many words (mentions and links aside) outside the questions, none of
+#: them a cue: "I had to change my whole schedule. Can I get a refund?" is a complaint.
+ENQUIRY_MAX_STATEMENT_WORDS = 15
 
 
 @dataclass(frozen=True)
@@ -293,6 +313,10 @@ class CustomerServiceLayer:
         neutralised = ["courtesy:no problem"] * courtesies
         neutralised += self._neutralise(joined, starts, lowers, valences)
         cues, cue_sum = self._cues(joined, parsed.text.lower())
+        if cues and self._enquiry(normalised, cues, valences):
+            kept = [(n, w) for n, w in self._cue_weights(joined, parsed.text.lower()) if n not in ENQUIRY_SOFT_CUES]
+            cues, cue_sum = [n for n, _ in kept], float(sum(w for _, w in kept))
+            neutralised.append("enquiry")
         neutralised += self._laughter(joined, starts, lowers, valences)
         if not cues and LINK.search(normalised):
             valences = [v * (LINK_POSITIVE_FACTOR if v > 0 else LINK_NEGATIVE_FACTOR) for v in valences]
@@ -346,24 +370,36 @@ class CustomerServiceLayer:
         return fired
 
     @staticmethod
-    def _cues(joined: str, raw_lower: str) -> tuple[list[str], float]:
-        """Complaint cues found (each pattern counts once) and the sum of their weights."""
-        fired = []
-        total = 0.0
-        for name, weight, pattern in CUES:
-            if pattern.search(joined):
-                fired.append(name)
-                total += weight
+    def _cue_weights(joined: str, raw_lower: str) -> list[tuple[str, float]]:
+        """Complaint cues found (each pattern counts once) with their weights."""
+        fired = [(name, weight) for name, weight, pattern in CUES if pattern.search(joined)]
         if RHETORICAL.search(raw_lower):
-            fired.append("rhetorical question")
-            total += RHETORICAL_WEIGHT
+            fired.append(("rhetorical question", RHETORICAL_WEIGHT))
         if SARCASM.search(raw_lower):
-            fired.append("sarcasm")
-            total += SARCASM_WEIGHT
+            fired.append(("sarcasm", SARCASM_WEIGHT))
         if NEGATIVE_HASHTAG.search(raw_lower):
-            fired.append("negative hashtag")
-            total += HASHTAG_WEIGHT
-        return fired, total
+            fired.append(("negative hashtag", HASHTAG_WEIGHT))
+        return fired
+
+    @classmethod
+    def _cues(cls, joined: str, raw_lower: str) -> tuple[list[str], float]:
+        """Complaint cues found (each pattern counts once) and the sum of their weights."""
+        fired = cls._cue_weights(joined, raw_lower)
+        return [name for name, _ in fired], float(sum(weight for _, weight in fired))
+
+    @staticmethod
+    def _enquiry(text: str, cues: Sequence[str], valences: Sequence[float]) -> bool:
+        """A status / information question with only soft cues and no clearly negative word."""
+        if not set(cues) <= ENQUIRY_SOFT_CUES or any(v <= ENQUIRY_STRONG_NEGATIVE for v in valences):
+            return False
+        lower = text.lower()
+        if ENQUIRY.search(lower) is None:
+            return False
+        statements = " ".join(part for part in re.split(r"(?<=[.!?])\s+", lower) if not part.rstrip().endswith("?"))
+        words = [w for w in statements.split() if not w.startswith(("@", "http"))]
+        if len(words) > ENQUIRY_MAX_STATEMENT_WORDS:
+            return False
+        return not CustomerServiceLayer._cues(statements, statements)[0]
 
 
 class CustomerServiceScorer:
