@@ -8,12 +8,13 @@ Nothing here opens a file: :func:`postmortem.ingest.load` reads the bytes and ha
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -116,7 +117,10 @@ def parse_timestamp(value: object, zone: tzinfo = UTC, *, dayfirst: bool | None 
     if isinstance(value, bool) or value is None:
         raise TimestampError(f"not a timestamp: {value!r}")
     if isinstance(value, (int, float)):
-        return _from_epoch(float(value)), False
+        try:
+            return _from_epoch(float(value)), False
+        except OverflowError as exc:  # an int too large for a float
+            raise TimestampError(f"epoch value out of range: {str(value)[:40]}") from exc
     if not isinstance(value, str):
         raise TimestampError(f"not a timestamp: {value!r}")
     text = value.strip()
@@ -234,11 +238,29 @@ def _numeric_date(match: re.Match[str], dayfirst: bool | None, text: str) -> dat
 
 
 _MS_THRESHOLD = 1e11  # epoch seconds reach 1e11 only in the year 5138
+_US_THRESHOLD = 1e14  # epoch milliseconds reach 1e14 only in the year 5138
+_NS_THRESHOLD = 1e17
+
+
+def epoch_unit(number: float) -> str:
+    """The unit an epoch number is read in, decided by its size: seconds, ms, µs or ns."""
+    size = abs(number)
+    if size > _NS_THRESHOLD:
+        return "nanoseconds"
+    if size > _US_THRESHOLD:
+        return "microseconds"
+    if size > _MS_THRESHOLD:
+        return "milliseconds"
+    return "seconds"
+
+
+_EPOCH_DIVISOR = {"seconds": 1.0, "milliseconds": 1e3, "microseconds": 1e6, "nanoseconds": 1e9}
 
 
 def _from_epoch(number: float) -> datetime:
-    if number > _MS_THRESHOLD:
-        number /= 1000.0
+    if number != number:  # NaN
+        raise TimestampError("epoch value is not a number")
+    number /= _EPOCH_DIVISOR[epoch_unit(number)]
     try:
         return datetime.fromtimestamp(number, tz=UTC)
     except (OverflowError, OSError, ValueError) as exc:
@@ -267,11 +289,45 @@ def html_to_text(markup: str) -> str:
 
 
 def clean_text(text: object) -> str:
-    """Post text as a plain string: entities decoded, NULs and stray controls removed."""
+    """Post text as a plain string: entities decoded, NULs and stray controls (C0 and C1,
+    e.g. terminal escapes) removed; NEL (U+0085) becomes a line break."""
     if text is None:
         return ""
-    value = html.unescape(str(text))
-    return "".join(ch for ch in value if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
+    value = html.unescape(str(text)).replace("\x85", "\n")
+    return "".join(ch for ch in value if ch in "\n\t" or (ch >= " " and not "\x7f" <= ch <= "\x9f"))
+
+
+_NAME_JUNK = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b\ufeff]")
+NAME_REPAIR = "control or text-direction characters removed from an author name"
+
+
+def one_line(value: object, limit: int = 60) -> str:
+    """Untrusted text quoted in an error message: one line, controls escaped, cut to ``limit``."""
+    text = str(value)
+    cut = text[:limit]
+    shown = "".join(
+        ch if ch >= " " and not "\x7f" <= ch <= "\x9f" else ch.encode("unicode_escape").decode() for ch in cut
+    )
+    return shown + ("…" if len(text) > limit else "")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE_REPAIR = "invalid characters (lone UTF-16 surrogates) replaced by U+FFFD"
+
+
+def no_surrogates(value: Any) -> Any:
+    """A string with lone surrogates (from JSON ``"\\ud800"``, unencodable as UTF-8) replaced by U+FFFD."""
+    if not isinstance(value, str) or not _SURROGATE.search(value):
+        return value
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def clean_name(name: str | None) -> str | None:
+    """An author handle or display name without control characters, bidi embeddings,
+    overrides and isolates, zero-width spaces or BOMs (zero-width joiners stay: emoji need them)."""
+    if name is None:
+        return None
+    return _NAME_JUNK.sub("", name).strip()
 
 
 def as_int(value: object) -> int | None:
@@ -280,7 +336,7 @@ def as_int(value: object) -> int | None:
         return None
     try:
         number = int(float(str(value).replace(",", "")))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: "1e400", "inf"
         return None
     return number if number >= 0 else None
 
@@ -318,6 +374,7 @@ class ThreadBuilder:
         self.naive_seen = False
         self.dayfirst: bool | None = {"dmy": True, "mdy": False}.get(options.date_order)
         self._posts: dict[str, Post] = {}
+        self.epoch_units: set[str] = set()
 
     def record(self, count: int = 1) -> None:
         """Count records read from the file."""
@@ -342,6 +399,7 @@ class ThreadBuilder:
 
     def timestamp(self, value: object, record: str | int, field_name: str) -> datetime:
         """Parse a timestamp or raise an InputError naming record and field."""
+        self._note_epoch_unit(value)
         try:
             parsed, naive = parse_timestamp(value, self.zone, dayfirst=self.dayfirst)
         except AmbiguousDateError as exc:
@@ -358,8 +416,40 @@ class ThreadBuilder:
             self.repair(f"timestamp without offset read in {self.options.tz}")
         return parsed
 
+    def _note_epoch_unit(self, value: object) -> None:
+        if isinstance(value, bool):
+            return
+        if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,30}(\.\d+)?\s*", value):
+            value = float(value)
+        if isinstance(value, (int, float)):
+            with contextlib.suppress(OverflowError):
+                self.epoch_units.add(epoch_unit(float(value)))
+
     def add(self, post: Post) -> None:
-        """Add a post; a second record with the same id is merged (first one kept)."""
+        """Add a post; a second record with the same id is merged (first one kept).
+
+        Author handles and names lose control characters and bidi embedding, override and
+        isolate characters (they only serve to spoof how a name reads, and would reorder the
+        report text around the name); counted as a repair.
+        """
+        if any(_SURROGATE.search(v) for v in (post.id, post.parent_id, post.text, post.url, post.conversation_id,
+                                                  post.quoted_id, post.author, post.author_name) if v):
+            self.repair(SURROGATE_REPAIR)
+            post = replace(
+                post,
+                id=no_surrogates(post.id),
+                parent_id=no_surrogates(post.parent_id),
+                text=no_surrogates(post.text),
+                url=no_surrogates(post.url),
+                conversation_id=no_surrogates(post.conversation_id),
+                quoted_id=no_surrogates(post.quoted_id),
+                author=no_surrogates(post.author),
+                author_name=no_surrogates(post.author_name),
+            )
+        author, name = clean_name(post.author), clean_name(post.author_name)
+        if author != post.author or name != post.author_name:
+            self.repair(NAME_REPAIR)
+            post = replace(post, author=author or "unknown", author_name=name or None)
         existing = self._posts.get(post.id)
         if existing is not None:
             self.duplicates += 1
@@ -417,6 +507,11 @@ class ThreadBuilder:
         posts = self.posts
         if not posts:
             raise InputError(self.raw.path, "no posts found in this file")
+        posts = self._check_links(posts)
+        self._check_encoding()
+        if len(self.epoch_units) > 1:
+            units = ", ".join(sorted(self.epoch_units))
+            self.note(f"epoch timestamps in mixed units ({units}): each read by its size")
         source = self.source()
         hint = tuple(normalise_handle(h) for h in company_hint)
         if split_by is None:
@@ -448,6 +543,68 @@ class ThreadBuilder:
             )
         threads.sort(key=lambda t: (t.posts[0].created_at, t.conversation_id or ""))
         return Collection(threads=tuple(threads), source=source, coverage=self.coverage(posts))
+
+
+    def _check_links(self, posts: list[Post]) -> list[Post]:
+        """Cut self-replies and reply cycles; note replies dated before their parent and
+        posts dated in the future. Every change is counted in the coverage."""
+        by_id = {p.id: p for p in posts}
+        parent_of: dict[str, str | None] = {}
+        for post in posts:
+            parent = post.parent_id
+            if parent is not None and parent == post.id:
+                self.repair(SELF_REPLY_REPAIR)
+                parent = None
+            parent_of[post.id] = parent if parent in by_id else None
+        order = {p.id: (p.created_at, p.id) for p in posts}
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        for start in by_id:
+            path: list[str] = []
+            node: str | None = start
+            while node is not None and state.get(node, 0) == 0:
+                state[node] = 1
+                path.append(node)
+                node = parent_of[node]
+            if node is not None and state.get(node) == 1:
+                cycle = path[path.index(node) :]
+                earliest = min(cycle, key=order.__getitem__)
+                parent_of[earliest] = None
+                self.repair(CYCLE_REPAIR)
+            for visited in path:
+                state[visited] = 2
+        out: list[Post] = []
+        now = datetime.now(UTC)
+        future = early = 0
+        for post in posts:
+            if post.parent_id is not None and post.parent_id in by_id and parent_of[post.id] is None:
+                post = replace(post, parent_id=None)
+            parent_post = by_id.get(post.parent_id) if post.parent_id is not None else None
+            if parent_post is not None and post.created_at < parent_post.created_at:
+                early += 1
+            if post.created_at > now:
+                future += 1
+            out.append(post)
+        if early:
+            self.note(EARLY_REPLY_NOTE.format(early))
+        if future:
+            self.note(FUTURE_NOTE.format(future))
+        return out
+
+    def _check_encoding(self) -> None:
+        data = self.raw.data
+        if not data or data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+            return
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.repair(LATIN1_REPAIR)
+
+
+SELF_REPLY_REPAIR = "reply to itself: parent link removed"
+CYCLE_REPAIR = "reply cycle: the link from its earliest post removed (shown as a root)"
+EARLY_REPLY_NOTE = "{} replies dated before the post they answer: kept as dated (their delay counts as 0)"
+FUTURE_NOTE = "{} posts dated after the time of loading (wrong --tz or clock?): kept as dated"
+LATIN1_REPAIR = "file is not UTF-8: read as Windows-1252/Latin-1"
 
 
 def company_flags(posts: list[Post]) -> tuple[str, ...]:
@@ -486,6 +643,8 @@ def parse_json_text(text: str, path: str, *, record: str | None = None) -> Any:
         ) from exc
     except RecursionError as exc:
         raise InputError(path, "JSON nested too deeply", record=record) from exc
+    except ValueError as exc:  # e.g. an integer longer than Python's 4300-digit limit
+        raise InputError(path, f"unreadable JSON ({exc})", record=record) from exc
 
 
 def json_lines(text: str, path: str) -> list[tuple[str, Any]]:

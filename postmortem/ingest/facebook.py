@@ -123,7 +123,8 @@ def _dyi_post(entry: JsonObject, path: str, record: str, owner: str, builder: Th
         text_fixed = text_fixed or author_fixed
     if text_fixed:
         builder.repair(MOJIBAKE)
-    digest = hashlib.sha1(f"{author}\0{text}".encode()).hexdigest()[:10]
+    # "surrogatepass": a lone surrogate (JSON "\\ud800") must not crash the id; the builder replaces it.
+    digest = hashlib.sha1(f"{author}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:10]
     return Post(
         id=f"{int(created_at.timestamp())}-{digest}",
         parent_id=None,

@@ -22,6 +22,8 @@ from postmortem.ingest.common import (
     as_id,
     as_int,
     clean_text,
+    head_text,
+    one_line,
     slash_date_order,
 )
 from postmortem.model import POST_KINDS, Collection, Post
@@ -35,7 +37,7 @@ _FALSE = {"false", "0", "no", "n", "f", ""}
 
 
 def _head(raw: RawInput, size: int = 65536) -> str:
-    return raw.data[:size].decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+    return head_text(raw.data, size)  # UTF-16 with a BOM too
 
 
 def sniff_json(raw: RawInput) -> bool:
@@ -56,6 +58,11 @@ def sniff_csv(raw: RawInput) -> bool:
     return "," in first or ";" in first or "\t" in first
 
 
+def _shown_columns(columns: list[str]) -> str:
+    """Column names for a one-line message: controls and line breaks escaped, long names cut."""
+    return ", ".join(one_line(c, 40) for c in columns[:20])
+
+
 def _field_map(columns: list[str], mapping: Mapping[str, str], path: str) -> dict[str, str]:
     """Our field -> the file's column, checking --map and the required columns."""
     for ours, theirs in mapping.items():
@@ -64,7 +71,7 @@ def _field_map(columns: list[str], mapping: Mapping[str, str], path: str) -> dic
         if theirs not in columns:
             raise InputError(
                 path,
-                f"--map {ours}={theirs}: no column {theirs!r}; columns are: {', '.join(columns[:20])}",
+                f"--map {ours}={theirs}: no column {theirs!r}; columns are: {_shown_columns(columns)}",
             )
     lowered = {c.strip().lower(): c for c in columns}
     result: dict[str, str] = {}
@@ -77,7 +84,7 @@ def _field_map(columns: list[str], mapping: Mapping[str, str], path: str) -> dic
     if missing:
         raise InputError(
             path,
-            f"missing required column(s) {', '.join(missing)}; columns are: {', '.join(columns[:20])} "
+            f"missing required column(s) {', '.join(missing)}; columns are: {_shown_columns(columns)} "
             "(map them with --map FIELD=COLUMN)",
         )
     return result
@@ -156,11 +163,13 @@ def _iter_json_records(raw: RawInput) -> tuple[Iterator[tuple[str, Any]], dict[s
                     yield f"line {number}", json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise InputError(raw.path, f"invalid JSON ({exc.msg})", record=f"line {number}") from exc
+                except (ValueError, RecursionError) as exc:
+                    raise InputError(raw.path, _json_problem(exc), record=f"line {number}") from exc
 
         first_line = next((ln for ln in text.splitlines() if ln.strip()), "")
         try:
             first = json.loads(first_line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             first = None
         if isinstance(first, dict) and "posts" not in first:
             return lines(), meta
@@ -168,6 +177,8 @@ def _iter_json_records(raw: RawInput) -> tuple[Iterator[tuple[str, Any]], dict[s
         document = json.loads(stripped)
     except json.JSONDecodeError as exc:
         raise InputError(raw.path, f"invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from exc
+    except (ValueError, RecursionError) as exc:
+        raise InputError(raw.path, _json_problem(exc)) from exc
     if isinstance(document, dict):
         posts = document.get("posts")
         if not isinstance(posts, list):
@@ -178,6 +189,12 @@ def _iter_json_records(raw: RawInput) -> tuple[Iterator[tuple[str, Any]], dict[s
     else:
         raise InputError(raw.path, "expected a list of posts or an object with a 'posts' list")
     return ((f"record {i}", item) for i, item in enumerate(posts, start=1)), meta
+
+
+def _json_problem(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply"
+    return f"unreadable JSON ({exc})"
 
 
 def parse_json(raw: RawInput, options: LoadOptions) -> Collection:
@@ -207,7 +224,9 @@ def parse_json(raw: RawInput, options: LoadOptions) -> Collection:
     company = meta.get("company") or ()
     if isinstance(company, str):
         company = (company,)
-    hint = tuple(str(c) for c in company) or _flagged(builder)
+    if not isinstance(company, (list, tuple)):
+        raise InputError(raw.path, "expected a handle or a list of handles", field="company")
+    hint = tuple(str(c) for c in company if isinstance(c, (str, int)) and not isinstance(c, bool)) or _flagged(builder)
     title = meta.get("title")
     return builder.build(company_hint=hint, title=str(title) if title else None)
 

@@ -125,7 +125,10 @@ def _merge_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _handle(actor: str) -> str:
     """``https://host/users/name`` -> ``name@host`` (the acct form)."""
-    parsed = urlparse(actor)
+    try:
+        parsed = urlparse(actor)
+    except ValueError:  # e.g. "https://[bad/users/x": an unparsable host is shown as written
+        return actor
     name = parsed.path.rstrip("/").rsplit("/", 1)[-1].lstrip("@")
     return f"{name}@{parsed.netloc}" if parsed.netloc and name else actor
 
@@ -180,7 +183,7 @@ def parse_outbox(raw: RawInput, options: LoadOptions) -> Collection:
     repeated = Counter(re.findall(r'"orderedItems"\s*:', text[:1_000_000]))
     try:
         document = json.loads(text, object_pairs_hook=_merge_duplicate_keys)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):
         document = parse_json_text(text, raw.path)  # raises the located error
     document = expect_dict(document, raw.path, None)
     if sum(repeated.values()) > 1:

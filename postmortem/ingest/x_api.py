@@ -61,7 +61,7 @@ def _first_line(raw: RawInput) -> Any:
         return None
     try:
         return json.loads(line)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):
         return None
 
 
@@ -94,7 +94,7 @@ def _pages(raw: RawInput) -> list[tuple[str, JsonObject]]:
     if first.startswith("{") and first.endswith("}"):
         try:
             json.loads(first)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             pass
         else:
             return [(label, expect_dict(page, raw.path, label)) for label, page in json_lines(text, raw.path)]
@@ -128,7 +128,8 @@ def _collect_flat(lines: Iterable[tuple[str, Any]], path: str, batch: _Batch) ->
             raise InputError(path, "a raw API page in a flattened file: use --format x-api-v2", record=label)
         batch.tweets.append((label, tweet))
         _inline_user(tweet, batch)
-        for ref in tweet.get("referenced_tweets") or []:
+        refs = tweet.get("referenced_tweets")
+        for ref in refs if isinstance(refs, list) else []:
             if isinstance(ref, dict) and as_id(ref.get("id")) and "created_at" in ref:
                 batch.expanded.setdefault(str(ref["id"]), ref)
                 _inline_user(ref, batch)

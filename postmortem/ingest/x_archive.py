@@ -90,11 +90,13 @@ def _account(raw: RawInput) -> tuple[str | None, str | None]:
 
 def _owner_from_replies(statuses: list[JsonObject]) -> str | None:
     """The handle the account uses when replying to its own tweets (its threads)."""
-    ids = {s.get("id_str") for s in statuses}
+    ids = {s.get("id_str") for s in statuses if isinstance(s.get("id_str"), str)}
     names = Counter(
         s["in_reply_to_screen_name"]
         for s in statuses
-        if s.get("in_reply_to_status_id_str") in ids and isinstance(s.get("in_reply_to_screen_name"), str)
+        if isinstance(s.get("in_reply_to_status_id_str"), str)
+        and s["in_reply_to_status_id_str"] in ids
+        and isinstance(s.get("in_reply_to_screen_name"), str)
     )
     return names.most_common(1)[0][0] if names else None
 
