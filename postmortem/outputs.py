@@ -47,8 +47,31 @@ def check_target(path: Path, *, force: bool = False, mkdir: bool = False) -> Non
             raise OutputError(f"{path}: folder {parent} does not exist; create it or use --mkdir")
 
 
+STALE_TEMP_S = 3600.0
+"""A temporary file older than this was left by a killed run and is removed on the next write."""
+
+
+def remove_stale_temps(path: Path, now: float | None = None) -> int:
+    """Delete ``.NAME.*.tmp`` files beside ``path`` left by runs killed over an hour ago."""
+    import time
+
+    cutoff = (time.time() if now is None else now) - STALE_TEMP_S
+    removed = 0
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink()
+                removed += 1
+    return removed
+
+
 def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write to a temporary file beside ``path``, then rename it into place."""
+    """Write to a temporary file beside ``path``, then rename it into place.
+
+    A run killed mid-write leaves the old file (or none) and a hidden ``.NAME.*.tmp``; such
+    leftovers older than an hour are removed by the next write to the same path.
+    """
+    remove_stale_temps(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

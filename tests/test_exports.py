@@ -76,3 +76,24 @@ def test_atomic_write_replaces_and_respects_umask(tmp_path) -> None:
     write_atomic(target, b"two")
     assert target.read_bytes() == b"two" and target.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_stale_temp_files_are_cleaned_but_fresh_ones_kept(tmp_path) -> None:
+    import os
+    import time
+
+    from postmortem.outputs import STALE_TEMP_S, write_atomic
+
+    target = tmp_path / "report.pdf"
+    stale = tmp_path / ".report.pdf.abc123.tmp"
+    fresh = tmp_path / ".report.pdf.def456.tmp"
+    other = tmp_path / ".other.pdf.abc.tmp"
+    for f in (stale, fresh, other):
+        f.write_bytes(b"partial")
+    old = time.time() - STALE_TEMP_S - 60
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    write_atomic(target, b"%PDF")
+    assert not stale.exists()  # left by a run killed long ago
+    assert fresh.exists()  # may belong to a run still writing
+    assert other.exists()  # another output's business
