@@ -8,12 +8,41 @@ speak for the company, a :class:`Source` describing where it came from and a
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal
 
 PostKind = Literal["post", "comment", "reply", "quote", "share"]
 POST_KINDS: tuple[str, ...] = ("post", "comment", "reply", "quote", "share")
+
+
+def cut_reply_cycles(ids: Sequence[str], parents: Sequence[str | None]) -> tuple[list[str | None], int]:
+    """Parents that make the posts a forest, and how many reply cycles were cut.
+
+    Parents missing from ``ids`` and posts listed as their own parent become roots. ``ids``
+    must be in time order: a cycle is cut at its earliest post, which becomes a root.
+    """
+    present = set(ids)
+    result: list[str | None] = [p if p in present and p != i else None for i, p in zip(ids, parents, strict=True)]
+    parent_of = dict(zip(ids, result, strict=True))
+    order = {post_id: n for n, post_id in enumerate(ids)}
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    cuts = 0
+    for start in ids:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and state.get(node, 0) == 0:
+            state[node] = 1
+            path.append(node)
+            node = parent_of[node]
+        if node is not None and state.get(node) == 1:
+            cycle = path[path.index(node) :]
+            parent_of[min(cycle, key=order.__getitem__)] = None
+            cuts += 1
+        for member in path:
+            state[member] = 2
+    return [parent_of[i] for i in ids], cuts
 
 
 def normalise_handle(handle: str) -> str:

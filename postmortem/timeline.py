@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from postmortem.model import Thread, normalise_handle
+from postmortem.model import Thread, cut_reply_cycles, normalise_handle
 
 # Column names of the posts frame (constant: the analyses, the CSV export and tests use them).
 ID = "id"
@@ -112,25 +112,7 @@ def effective_parents(ids: Sequence[str], parents: Sequence[str | None]) -> list
 
     ``ids`` must be in time order: a cycle is cut at its earliest post, which becomes a root.
     """
-    present = set(ids)
-    result: list[str | None] = [p if p in present and p != i else None for i, p in zip(ids, parents, strict=True)]
-    parent_of = dict(zip(ids, result, strict=True))
-    order = {post_id: n for n, post_id in enumerate(ids)}
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    for start in ids:
-        path: list[str] = []
-        node: str | None = start
-        while node is not None and state.get(node, 0) == 0:
-            state[node] = 1
-            path.append(node)
-            node = parent_of[node]
-        if node is not None and state.get(node) == 1:
-            cycle = path[path.index(node) :]
-            earliest = min(cycle, key=order.__getitem__)
-            parent_of[earliest] = None
-        for member in path:
-            state[member] = 2
-    return [parent_of[i] for i in ids]
+    return cut_reply_cycles(ids, parents)[0]
 
 
 def _depth_and_root(ids: list[str], parents: list[str | None]) -> tuple[list[int], list[str]]:

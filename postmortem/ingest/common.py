@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from postmortem.errors import InputError, UsageError
-from postmortem.model import Collection, Coverage, Post, Source, Thread, normalise_handle
+from postmortem.model import Collection, Coverage, Post, Source, Thread, cut_reply_cycles, normalise_handle
 
 
 @dataclass(frozen=True)
@@ -432,8 +432,20 @@ class ThreadBuilder:
         isolate characters (they only serve to spoof how a name reads, and would reorder the
         report text around the name); counted as a repair.
         """
-        if any(_SURROGATE.search(v) for v in (post.id, post.parent_id, post.text, post.url, post.conversation_id,
-                                                  post.quoted_id, post.author, post.author_name) if v):
+        if any(
+            _SURROGATE.search(v)
+            for v in (
+                post.id,
+                post.parent_id,
+                post.text,
+                post.url,
+                post.conversation_id,
+                post.quoted_id,
+                post.author,
+                post.author_name,
+            )
+            if v
+        ):
             self.repair(SURROGATE_REPAIR)
             post = replace(
                 post,
@@ -544,34 +556,19 @@ class ThreadBuilder:
         threads.sort(key=lambda t: (t.posts[0].created_at, t.conversation_id or ""))
         return Collection(threads=tuple(threads), source=source, coverage=self.coverage(posts))
 
-
     def _check_links(self, posts: list[Post]) -> list[Post]:
         """Cut self-replies and reply cycles; note replies dated before their parent and
         posts dated in the future. Every change is counted in the coverage."""
         by_id = {p.id: p for p in posts}
-        parent_of: dict[str, str | None] = {}
         for post in posts:
-            parent = post.parent_id
-            if parent is not None and parent == post.id:
+            if post.parent_id is not None and post.parent_id == post.id:
                 self.repair(SELF_REPLY_REPAIR)
-                parent = None
-            parent_of[post.id] = parent if parent in by_id else None
-        order = {p.id: (p.created_at, p.id) for p in posts}
-        state: dict[str, int] = {}  # 1: on the current path, 2: done
-        for start in by_id:
-            path: list[str] = []
-            node: str | None = start
-            while node is not None and state.get(node, 0) == 0:
-                state[node] = 1
-                path.append(node)
-                node = parent_of[node]
-            if node is not None and state.get(node) == 1:
-                cycle = path[path.index(node) :]
-                earliest = min(cycle, key=order.__getitem__)
-                parent_of[earliest] = None
-                self.repair(CYCLE_REPAIR)
-            for visited in path:
-                state[visited] = 2
+        ordered = sorted(posts, key=lambda p: (p.created_at, p.id))
+        ids = [p.id for p in ordered]
+        cut, cycles = cut_reply_cycles(ids, [p.parent_id for p in ordered])
+        parent_of = dict(zip(ids, cut, strict=True))
+        if cycles:
+            self.repair(CYCLE_REPAIR, cycles)
         out: list[Post] = []
         now = datetime.now(UTC)
         future = early = 0
