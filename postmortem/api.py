@@ -69,16 +69,8 @@ def load_thread(
     return select(load(path, fmt, tz=tz, mapping=mapping, date_order=date_order), company, conversation)
 
 
-def load_collection(
-    path: str | Path,
-    *,
-    fmt: str | None = None,
-    tz: str = "UTC",
-    mapping: Mapping[str, str] | None = None,
-    date_order: str = "auto",
-) -> Collection:
-    """Load an export as it is: every conversation (the support CSV holds hundreds)."""
-    return load(path, fmt, tz=tz, mapping=mapping, date_order=date_order)
+load_collection = load
+"""Load an export as it is, every conversation (the support CSV holds hundreds): ``ingest.load``."""
 
 
 def analyse(

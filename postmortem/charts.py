@@ -17,7 +17,6 @@ from matplotlib.ticker import MaxNLocator
 
 from postmortem.timeline import (
     CREATED_AT,
-    ID,
     IS_COMPANY,
     PARENT_ID,
     RESPONSE_S,
@@ -249,9 +248,3 @@ def build_delay_chart(delays_min: np.ndarray, target_s: float) -> Figure:
     ax.set_ylim(0, max(1, int(counts.max()) + 1) if len(counts) else 1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
-
-
-def reply_ids(analysis: Analysis) -> list[str]:
-    """Ids of company replies (posts with a parent), in time order."""
-    posts = analysis.posts
-    return [str(x) for x in posts.loc[posts[IS_COMPANY] & posts[PARENT_ID].notna(), ID]]

@@ -246,9 +246,3 @@ def compute_timeline(
         peak_start=None if peak is None else peak[0].to_pydatetime(),
         peak_posts=0 if peak is None else peak[2],
     )
-
-
-def apology_post(posts: pd.DataFrame) -> str | None:
-    """Id of the company's first post that apologises (plain pattern; the audit refines it)."""
-    row = _first(posts, posts[IS_COMPANY] & posts[TEXT].str.contains(_APOLOGY, regex=True))
-    return None if row is None else str(row[ID])
