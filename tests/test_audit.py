@@ -445,3 +445,33 @@ def test_real_pipeline_on_the_small_thread() -> None:
     assert {"apology", "offline", "personal_touch", "next_steps"} <= {f.name for f in first.flags}
     assert first.strategy == "rebuild" and first.verdict == "went_well"
     assert audit.resolved == ("4",)
+
+
+def test_cached_detectors_do_not_carry_context_between_replies() -> None:
+    """The context-free detectors are cached per reply body: the same wording sent to different
+    people (and in answer to different posts) must still get its own context-dependent flags."""
+    from postmortem.lessons import audit as audit_module
+
+    template = "{} lol ok 😎 no problem Sam"
+    calls = [
+        ("@sam_k", ReplyContext(parent_text="@Acme my order never arrived, terrible", parent_negative=True)),
+        ("@bob_k", ReplyContext(parent_text="@Acme can I return it?", parent_negative=False)),
+        ("@sam_k", ReplyContext(parent_text="@Acme can I return it?", parent_negative=False, addressee_name="Sam")),
+        ("@sam_k", ReplyContext(parent_text="@Acme my order never arrived, terrible", parent_negative=True)),
+    ]
+    cold = []
+    for handle, context in calls:
+        audit_module._body_matches.cache_clear()
+        audit_module._made_light_cached.cache_clear()
+        audit_module._first_cached.cache_clear()
+        cold.append(detect_flags(template.format(handle), context))
+    warm = [detect_flags(template.format(handle), context) for handle, context in calls]
+    assert warm == cold
+    assert cold[0] == cold[3]
+    assert {f.name for f in cold[0]} != {f.name for f in cold[1]}  # laughter/emoji count only against a complaint
+    assert "personal_touch" in {f.name for f in cold[2]}  # "Sam" is the answered person's first name
+    assert all(
+        f.evidence == template.format(h)[f.span[0] : f.span[1]]
+        for (h, _), fl in zip(calls, cold, strict=True)
+        for f in fl
+    )

@@ -40,12 +40,21 @@ def reply_events(posts: pd.DataFrame, window_s: float) -> tuple[SentimentEvent, 
     author_of = dict(zip(posts[ID], posts[AUTHOR], strict=True))
     crowd = posts.loc[posts[ROLE] != ROLE_COMPANY, [CREATED_AT, AUTHOR, SENTIMENT]]
     times = crowd[CREATED_AT]
+    ordered = times.is_monotonic_increasing  # the posts frame is in time order: slice by binary search
     replies = posts.loc[posts[IS_COMPANY] & posts[PARENT_ID].notna()].head(MAX_EVENTS)
     events = []
     for _, reply in replies.iterrows():
         t = reply[CREATED_AT]
-        before = crowd.loc[(times >= t - window) & (times < t)]
-        after = crowd.loc[(times > t) & (times <= t + window)]
+        if ordered:
+            lo = int(times.searchsorted(t - window, side="left"))
+            end_before = int(times.searchsorted(t, side="left"))
+            start_after = int(times.searchsorted(t, side="right"))
+            hi = int(times.searchsorted(t + window, side="right"))
+            before = crowd.iloc[lo:end_before]
+            after = crowd.iloc[start_after:hi]
+        else:
+            before = crowd.loc[(times >= t - window) & (times < t)]
+            after = crowd.loc[(times > t) & (times <= t + window)]
         person = author_of.get(reply[PARENT_ID])
         events.append(
             SentimentEvent(

@@ -62,12 +62,15 @@ def classify_intents(posts: pd.DataFrame) -> pd.Series:
     """One intent per post from its role, text and sentiment (see docs/metrics.md, "Intent")."""
     text = posts[TEXT].fillna("")
     negative = posts[SENTIMENT] <= NEGATIVE_THRESHOLD
-    company = posts[IS_COMPANY]
-    me_too = text.str.contains(_ME_TOO, regex=True)
-    complaint_words = text.str.contains(_COMPLAINT, regex=True)
-    question = text.str.contains("?", regex=False)
-    praise = text.str.contains(_PRAISE, regex=True) & (posts[SENTIMENT] >= 0.3)
+    company = posts[IS_COMPANY].astype(bool)
     crowd = posts[ROLE] == ROLE_CROWD
+    # Each pattern runs only on the posts whose intent it can decide (company posts are
+    # decided first; "me too" only matters for the crowd; complaint words only without a
+    # negative score; praise only with a positive one).
+    me_too = _contains(text, crowd, _ME_TOO)
+    complaint_words = _contains(text, ~company & ~negative, _COMPLAINT)
+    question = text.str.contains("?", regex=False)
+    praise = _contains(text, ~company & (posts[SENTIMENT] >= 0.3), _PRAISE)
     intent = np.select(
         [
             company & posts[PARENT_ID].notna(),
@@ -83,6 +86,15 @@ def classify_intents(posts: pd.DataFrame) -> pd.Series:
     return pd.Series(intent, index=posts.index, dtype="object")
 
 
+def _contains(text: pd.Series, mask: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
+    """``text.str.contains(pattern)`` where ``mask`` holds, False elsewhere."""
+    found = np.zeros(len(text), dtype=bool)
+    where = np.flatnonzero(mask.to_numpy(dtype=bool))
+    if len(where):
+        found[where] = text.iloc[where].str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    return pd.Series(found, index=text.index)
+
+
 def peak_window(windows: pd.DataFrame, window_s: float) -> tuple[pd.Timestamp, pd.Timestamp, int] | None:
     """The densest window (first of equals): start, end and number of posts."""
     if windows.empty:
@@ -91,6 +103,15 @@ def peak_window(windows: pd.DataFrame, window_s: float) -> tuple[pd.Timestamp, p
     best = int(totals.to_numpy().argmax())
     start = pd.Timestamp(windows["start"].iloc[best])
     return start, start + pd.Timedelta(seconds=window_s), int(totals.iloc[best])
+
+
+def _first_matching(posts: pd.DataFrame, mask: pd.Series, pattern: re.Pattern[str]) -> pd.Series | None:
+    """The first post under ``mask`` whose text matches ``pattern`` (stops at the first)."""
+    texts = posts[TEXT].to_numpy()
+    for n in np.flatnonzero(mask.to_numpy(dtype=bool)):
+        if pattern.search(str(texts[n])):
+            return posts.iloc[int(n)]
+    return None
 
 
 def _first(posts: pd.DataFrame, mask: pd.Series) -> pd.Series | None:
@@ -113,12 +134,11 @@ def resolution_post(posts: pd.DataFrame) -> tuple[pd.Series | None, str]:
     if replies.empty:
         return None, "none"
     to_company = posts[PARENT_ID].isin(set(replies[ID]))
-    customer = (posts[ROLE] == ROLE_COMPLAINANT) & to_company
-    thanks = posts[TEXT].str.contains(_RESOLVED_CUSTOMER, regex=True) & (posts[SENTIMENT] > 0.3)
-    found = _first(posts, customer & thanks)
+    customer = (posts[ROLE] == ROLE_COMPLAINANT) & to_company & (posts[SENTIMENT] > 0.3)
+    found = _first_matching(posts, customer, _RESOLVED_CUSTOMER)
     if found is not None:
         return found, "customer confirmed"
-    found = _first(posts, posts[IS_COMPANY] & posts[TEXT].str.contains(_RESOLVED_COMPANY, regex=True))
+    found = _first_matching(posts, posts[IS_COMPANY], _RESOLVED_COMPANY)
     if found is not None:
         return found, "company marked resolved"
     return replies.iloc[-1], "last company reply"
@@ -188,7 +208,14 @@ def compute_moments(
 ) -> tuple[KeyMoment, ...]:
     """Key moments with post ids, in time order (see docs/metrics.md)."""
     found: list[tuple[str, str, pd.Series | None]] = []
-    by_id = posts.set_index(ID, drop=False)
+    ids = posts[ID].to_numpy()
+
+    def by_id(post_id: str | None) -> pd.Series | None:
+        if post_id is None:
+            return None
+        hits = np.flatnonzero(ids == post_id)
+        return posts.iloc[int(hits[0])] if len(hits) else None
+
     complaint = first_complaint(posts)
     found.append(("first_complaint", "First complaint", complaint))
     reply_mask = posts[IS_COMPANY] & posts[PARENT_ID].notna()
@@ -197,13 +224,8 @@ def compute_moments(
     found.append(("first_company_reply", "First company reply", _first(posts, reply_mask)))
     # The worst reply is judged by the reply audit (lessons), not by sentiment: an apology
     # full of "sorry" scores lower than a sarcastic joke.
-    found.append(
-        ("worst_company_reply", "Worst company reply", by_id.loc[worst_reply] if worst_reply in by_id.index else None)
-    )
-    if apology is None:
-        apology_row = _first(posts, posts[IS_COMPANY] & posts[TEXT].str.contains(_APOLOGY, regex=True))
-    else:
-        apology_row = by_id.loc[apology] if apology in by_id.index else None
+    found.append(("worst_company_reply", "Worst company reply", by_id(worst_reply)))
+    apology_row = _first_matching(posts, posts[IS_COMPANY], _APOLOGY) if apology is None else by_id(apology)
     found.append(("apology", "First apology", apology_row))
     peak = peak_window(windows, window_s)
     if peak is not None:
@@ -214,9 +236,7 @@ def compute_moments(
                 ["_n", CREATED_AT], ascending=[False, True]
             )
             found.append(("peak", f"Peak ({peak[2]} post{'s' if peak[2] != 1 else ''} in one window)", most.iloc[0]))
-    found.append(
-        ("lowest_sentiment", "Lowest crowd mood", by_id.loc[lowest_post] if lowest_post in by_id.index else None)
-    )
+    found.append(("lowest_sentiment", "Lowest crowd mood", by_id(lowest_post)))
     resolution, basis = resolution_post(posts)
     if resolution is not None:
         found.append(("resolution", f"Resolution ({basis})", resolution))

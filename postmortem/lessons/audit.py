@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Literal
 
 import pandas as pd
@@ -516,13 +517,15 @@ def _next_steps(text: str) -> re.Match[str] | None:
     return min(hits, key=lambda m: m.start()) if hits else None
 
 
-def _personal(text: str, context: ReplyContext) -> re.Match[str] | None:
+def _personal_base(text: str) -> re.Match[str] | None:
+    """First person or an agent's sign-off: the personal touches that need no context."""
     hits = [m for m in (_first(text, PERSONAL), SIGNATURE.search(text)) if m is not None]
-    for name in _addressee_names(context, text):
-        found = re.search(rf"(?<![@\w]){re.escape(name)}\b", text)
-        if found:
-            hits.append(found)
     return min(hits, key=lambda m: m.start()) if hits else None
+
+
+def _name_matches(text: str, context: ReplyContext) -> list[re.Match[str] | None]:
+    """The answered person's first name used in the reply (a personal touch)."""
+    return [re.search(rf"(?<![@\w]){re.escape(name)}\b", text) for name in _addressee_names(context, text)]
 
 
 def _addressee_names(context: ReplyContext, text: str) -> list[str]:
@@ -543,17 +546,10 @@ def _leading_handle(text: str) -> str | None:
     return match.group(1).casefold() if match else None
 
 
-def _sarcasm(text: str, context: ReplyContext) -> re.Match[str] | None:
-    match = _first(text, SARCASM)
-    if match is None and context.parent_negative:
-        match = _first(text, SARCASM_IN_CONTEXT)
-    return match
-
-
-def _made_light(text: str, context: ReplyContext, apologised: bool) -> re.Match[str] | None:
+def _made_light(text: str, parent_negative: bool, apologised: bool) -> re.Match[str] | None:
     """Jokes or shrugs about criticism: lexicon anywhere; laughter and quips only against a complaint."""
     match = _first(text, MADE_LIGHT)
-    if match is not None or not context.parent_negative or apologised:
+    if match is not None or not parent_negative or apologised:
         return match
     match = _first(text, MADE_LIGHT_IN_CONTEXT)
     if match is None:
@@ -565,8 +561,8 @@ def _made_light(text: str, context: ReplyContext, apologised: bool) -> re.Match[
     return match
 
 
-def _no_problem(text: str, context: ReplyContext) -> re.Match[str] | None:
-    match = _first(text, NO_PROBLEM, NO_PROBLEM_VETO)
+def _no_problem(match: re.Match[str] | None, context: ReplyContext) -> re.Match[str] | None:
+    """A "no problem" match, unless it answers a question (then it means "yes, we can")."""
     parent = context.parent_text
     if match is not None and parent and "?" in parent and not THANKS.search(parent):
         return None  # "that's no problem" answering a question means "yes, we can"
@@ -589,8 +585,30 @@ def detect_flags(text: str, context: ReplyContext | None = None) -> tuple[Flag, 
     context = context or ReplyContext()
     if context.addressee is None:
         context = replace(context, addressee=_leading_handle(text))
-    norm = _normalise(text)
-    body = _body(norm)
+    body = _body(_normalise(text))
+    found = dict(_body_matches(body))
+    personal = [m for m in (found.pop("personal_base"), *_name_matches(body, context)) if m is not None]
+    found["personal_touch"] = min(personal, key=lambda m: m.start()) if personal else None
+    sarcasm = found["sarcasm"]
+    if sarcasm is None and context.parent_negative:
+        sarcasm = _first_cached(body, SARCASM_IN_CONTEXT)
+    found["sarcasm"] = sarcasm
+    found["made_light"] = _made_light_cached(body, context.parent_negative, found["apology"] is not None)
+    found["no_problem"] = _no_problem(found["no_problem"], context)
+    flags: list[Flag] = []
+    for name in FLAG_NAMES:
+        flags.extend(_flag(name, found[name], text))
+    return tuple(flags)
+
+
+#: Company replies repeat (templates sent to many people, differing only in the leading
+#: @mention, which :func:`_body` blanks): the context-free detectors run once per distinct body.
+_BODY_CACHE = 20_000
+
+
+@lru_cache(maxsize=_BODY_CACHE)
+def _body_matches(body: str) -> dict[str, re.Match[str] | None]:
+    """The detectors that read only the reply's own words (callers copy the dict before changing it)."""
     apology = _apology(body)
     found: dict[str, re.Match[str] | None] = {
         "apology": apology,
@@ -599,22 +617,29 @@ def detect_flags(text: str, context: ReplyContext | None = None) -> tuple[Flag, 
         "solution": _solution(body),
         "next_steps": _next_steps(body),
         "offline": _first(body, OFFLINE, OFFLINE_VETO),
-        "personal_touch": _personal(body, context),
-        "sarcasm": _sarcasm(body, context),
+        "personal_base": _personal_base(body),
+        "sarcasm": _first(body, SARCASM),
         "arguing": _first(body, ARGUING, ARGUING_VETO),
-        "made_light": _made_light(body, context, apologised=apology is not None),
-        "no_problem": _no_problem(body, context),
+        "no_problem": _first(body, NO_PROBLEM, NO_PROBLEM_VETO),
         "customer_burden": _burden(body),
         "follow_up_promise": _first(body, FOLLOW_UP),
     }
     if found["follow_up_promise"] is not None and found["next_steps"] is None:
         found["next_steps"] = found["follow_up_promise"]
-    if found["explanation"] is not None and _sentence_has(body, found["explanation"].start(), SARCASM):
+    explanation = found["explanation"]
+    if explanation is not None and _sentence_has(body, explanation.start(), SARCASM):
         found["explanation"] = None
-    flags: list[Flag] = []
-    for name in FLAG_NAMES:
-        flags.extend(_flag(name, found[name], text))
-    return tuple(flags)
+    return found
+
+
+@lru_cache(maxsize=_BODY_CACHE)
+def _first_cached(body: str, patterns: tuple[re.Pattern[str], ...]) -> re.Match[str] | None:
+    return _first(body, patterns)
+
+
+@lru_cache(maxsize=_BODY_CACHE)
+def _made_light_cached(body: str, parent_negative: bool, apologised: bool) -> re.Match[str] | None:
+    return _made_light(body, parent_negative, apologised)
 
 
 # --- SCCT strategy and verdict ----------------------------------------------------------------
@@ -716,7 +741,11 @@ def audit_reply(post_id: str, author: str, text: str, context: ReplyContext | No
 
 def audit_thread(posts: pd.DataFrame, suggest: bool = True) -> ThreadAudit:
     """Audit every company post of an analysed posts frame (see ``postmortem.analysis``)."""
-    rows = {str(r[ID]): r for r in posts.to_dict("records")}
+    # Only company posts and the posts they answer are read: a reply's nearest non-company
+    # ancestor is its parent or is reached through company posts.
+    company = posts[IS_COMPANY].astype(bool)
+    needed = company | posts[ID].astype(str).isin(set(posts.loc[company, PARENT_ID].dropna().astype(str)))
+    rows = {str(r[ID]): r for r in posts.loc[needed].to_dict("records")}
     company_name = _company_name(posts)
     replies = []
     for post_id, row in rows.items():

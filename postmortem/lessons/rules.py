@@ -321,12 +321,19 @@ def _audit_facts(audit: ThreadAudit) -> dict[str, Value]:
         "replies.to_complaints": float(sum(r.answers_complaint for r in replies)),
         "replies.went_badly": float(sum(r.verdict == "went_badly" for r in replies)),
     }
+    uncreditable = _uncreditable(audit)
+    # (flag names, creditable, is a reply, answers a complaint) per audited post, computed once
+    rows = [
+        (frozenset(f.name for f in r.flags), _creditable(r, uncreditable), r.parent_id is not None, r.answers_complaint)
+        for r in audit.replies
+    ]
     for flag in FLAG_NAMES:
-        count = sum(r.has(flag) for r in audit.replies)
-        facts[f"audit.count.{flag}"] = float(count)
-        facts[f"audit.good.{flag}"] = float(sum(r.has(flag) and _creditable(r, audit) for r in audit.replies))
-        facts[f"audit.share.{flag}"] = sum(r.has(flag) for r in replies) / len(replies) if replies else None
-        facts[f"audit.complaints.{flag}"] = float(sum(r.has(flag) and r.answers_complaint for r in replies))
+        carrying = [row for row in rows if flag in row[0]]
+        facts[f"audit.count.{flag}"] = float(len(carrying))
+        facts[f"audit.good.{flag}"] = float(sum(row[1] for row in carrying))
+        in_replies = [row for row in carrying if row[2]]
+        facts[f"audit.share.{flag}"] = len(in_replies) / len(replies) if replies else None
+        facts[f"audit.complaints.{flag}"] = float(sum(row[3] for row in in_replies))
     for strategy in STRATEGIES:
         facts[f"audit.strategy.{strategy}"] = float(sum(r.strategy == strategy for r in audit.replies))
     groups = audit.canned_groups
@@ -340,13 +347,16 @@ def _audit_facts(audit: ThreadAudit) -> dict[str, Value]:
     return facts
 
 
-def _creditable(reply: ReplyAudit, audit: ThreadAudit) -> bool:
-    """A reply that can count as something that went well: it did not go badly, it is not a
-    promise the company then broke ("we'll post an update here" with no update), and it is not
-    canned text sent word for word to many people."""
-    if reply.verdict == "went_badly" or reply.post_id in audit.broken_promises:
-        return False
-    return not any(reply.post_id in group for group in audit.canned_groups)
+def _uncreditable(audit: ThreadAudit) -> frozenset[str]:
+    """Posts that never count as going well whatever they say: promises the company then broke
+    ("we'll post an update here" with no update) and canned text sent word for word to many people."""
+    return frozenset(audit.broken_promises).union(*audit.canned_groups)
+
+
+def _creditable(reply: ReplyAudit, uncreditable: frozenset[str]) -> bool:
+    """A reply that can count as something that went well: it did not go badly and is not in
+    :func:`_uncreditable`."""
+    return reply.verdict != "went_badly" and reply.post_id not in uncreditable
 
 
 def _crowd_negative(posts: pd.DataFrame) -> pd.DataFrame:
@@ -674,7 +684,8 @@ def select_evidence(selector: str, analysis: Analysis, audit: ThreadAudit) -> li
     if prefix == "flag":
         return [a.post_id for a in audit.replies if a.has(arg)]
     if prefix == "good":
-        return [a.post_id for a in audit.replies if a.has(arg) and _creditable(a, audit)]
+        uncreditable = _uncreditable(audit)
+        return [a.post_id for a in audit.replies if a.has(arg) and _creditable(a, uncreditable)]
     if prefix == "complaints_without":
         return [a.post_id for a in replies if a.answers_complaint and not a.has(arg)]
     if prefix == "strategy":
