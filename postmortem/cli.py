@@ -91,8 +91,11 @@ def _root(
 
 def _run(action: Callable[[], T]) -> T:
     """Run a command body; turn errors into one line on stderr and an exit code."""
+    from postmortem.perf import relaxed_gc
+
     try:
-        return action()
+        with relaxed_gc():
+            return action()
     except PostmortemError as exc:
         if _state["debug"]:
             raise

@@ -36,3 +36,34 @@ def test_cli_renders_example_as_in_readme(tmp_path: Path) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert out.read_bytes().startswith(b"%PDF")
+
+
+_IMPORT_CHECK = """
+import ctypes.util, sys
+search = ctypes.util.find_library
+class FailOnce:
+    calls = 0
+    def find_spec(self, name, path=None, target=None):
+        if name == "weasyprint" and FailOnce.calls == 0 and {fail}:
+            FailOnce.calls += 1
+            raise OSError("cannot load library 'gobject-2.0-0'")
+        return None
+sys.meta_path.insert(0, FailOnce())
+from postmortem.report.render import import_weasyprint
+HTML = import_weasyprint()
+assert HTML.__name__ == "HTML", HTML
+assert ctypes.util.find_library is search, "find_library was not restored"
+assert FailOnce.calls == {calls}, FailOnce.calls
+assert import_weasyprint() is HTML
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["fast path", "retried with the library search"])
+def test_weasyprint_import_skips_library_search_and_falls_back(fail: bool) -> None:
+    """The quick import (no ldconfig/gcc per missed library name) restores ``find_library`` and,
+    if WeasyPrint cannot load its libraries that way, retries with the real search."""
+    code = _IMPORT_CHECK.format(fail=fail, calls=int(fail))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -114,14 +115,49 @@ def safe_url_fetcher(allowed_root: Path) -> Any:
     return SafeFetcher()
 
 
+def import_weasyprint() -> Any:
+    """``weasyprint.HTML``, imported without ~0.3 s of needless subprocesses.
+
+    WeasyPrint ``dlopen``s each native library under several names (Windows, macOS and Linux
+    spellings) until one loads; every miss goes through ``ctypes.util.find_library``, which on
+    Linux runs ``ldconfig -p``, ``gcc`` and ``ld``. The Linux and macOS file names in its lists
+    load directly, so the first attempt skips that search; if it fails (an unusual library
+    layout) the import is retried with the real search.
+    """
+    if "weasyprint" in sys.modules:
+        from weasyprint import HTML
+
+        return HTML
+    import ctypes.util
+    import io
+    from contextlib import redirect_stdout
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        with redirect_stdout(io.StringIO()):  # WeasyPrint prints install advice before it gives up
+            from weasyprint import HTML
+    except OSError:
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+        ctypes.util.find_library = search
+        from weasyprint import HTML
+    finally:
+        ctypes.util.find_library = search
+    return HTML
+
+
 def write_pdf_bytes(html: str, template_dir: Path | None = None) -> bytes:
     """Render HTML to PDF bytes (only ``data:`` URIs and template files can be fetched)."""
-    from weasyprint import HTML
+    HTML = import_weasyprint()
+
+    from postmortem.perf import relaxed_gc
 
     folder = (template_dir or default_template_dir()).resolve()
     # WeasyPrint logs each refused fetch as a warning; the fetcher already refused it.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    document = HTML(string=html, base_url=folder.as_uri() + "/", url_fetcher=safe_url_fetcher(folder))
-    result = document.write_pdf()
+    with relaxed_gc():
+        document = HTML(string=html, base_url=folder.as_uri() + "/", url_fetcher=safe_url_fetcher(folder))
+        result = document.write_pdf()
     assert result is not None
     return bytes(result)
