@@ -10,6 +10,7 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 import pandas as pd
 
@@ -366,14 +367,34 @@ def build_summary(analysis: Analysis, zone: tzinfo, company: str) -> tuple[str, 
     return tuple(sentences)
 
 
-def _lesson_view(lesson: Lesson, by_id: dict[str, pd.Series], zone: tzinfo) -> LessonView:
+class RowsById:
+    """The rows of the posts frame by post id, looked up when asked (a thread may hold a
+    million posts; a report quotes a few hundred)."""
+
+    def __init__(self, posts: pd.DataFrame) -> None:
+        self._posts = posts
+        self._position = {post_id: n for n, post_id in enumerate(posts[ID].astype(str))}
+        self._created = posts[CREATED_AT].to_numpy(dtype="datetime64[ns]")
+
+    def __contains__(self, post_id: object) -> bool:
+        return post_id in self._position
+
+    def __getitem__(self, post_id: str) -> pd.Series:
+        return self._posts.iloc[self._position[post_id]]
+
+    def created_at(self, post_id: str) -> Any:
+        """The post's time, comparable with other posts' (no row is built)."""
+        return self._created[self._position[post_id]]
+
+
+def _lesson_view(lesson: Lesson, by_id: RowsById, zone: tzinfo) -> LessonView:
     quotes = tuple(_post_view(by_id[i], zone, 220) for i in lesson.evidence if i in by_id)[:4]
     return LessonView(
         lesson.id, lesson.title, lesson.verdict, lesson.severity, lesson.why, lesson.recommendation, quotes
     )
 
 
-def _moments(analysis: Analysis, by_id: dict[str, pd.Series], zone: tzinfo) -> tuple[Moment, ...]:
+def _moments(analysis: Analysis, by_id: RowsById, zone: tzinfo) -> tuple[Moment, ...]:
     """The timeline's key moments, one row per (moment, post)."""
     return tuple(
         Moment(m.label, _post_view(by_id[m.post_id], zone)) for m in analysis.timeline.moments if m.post_id in by_id
@@ -441,7 +462,7 @@ def _complainants(analysis: Analysis, zone: tzinfo) -> tuple[tuple[str, str, str
     return tuple(rows)
 
 
-def _events(analysis: Analysis, by_id: dict[str, pd.Series], zone: tzinfo) -> tuple[EventView, ...]:
+def _events(analysis: Analysis, by_id: RowsById, zone: tzinfo) -> tuple[EventView, ...]:
     views = []
     for e in analysis.sentiment.events:
         if e.reply_id not in by_id:
@@ -517,7 +538,7 @@ def _amplification_rows(analysis: Analysis, zone: tzinfo) -> list[tuple[str, str
     return rows
 
 
-def _audit(analysis: Analysis, by_id: dict[str, pd.Series], zone: tzinfo) -> tuple[AuditView, ...]:
+def _audit(analysis: Analysis, by_id: RowsById, zone: tzinfo) -> tuple[AuditView, ...]:
     """Company posts with their audit, the ones that went badly first, then in time order."""
     audit = analysis.audit
     if audit is None:
@@ -525,7 +546,7 @@ def _audit(analysis: Analysis, by_id: dict[str, pd.Series], zone: tzinfo) -> tup
     order = {"went_badly": 0, "neutral": 1, "went_well": 2}
     replies = sorted(
         (r for r in audit.replies if r.post_id in by_id),
-        key=lambda r: (order.get(r.verdict, 1), by_id[r.post_id][CREATED_AT]),
+        key=lambda r: (order.get(r.verdict, 1), by_id.created_at(r.post_id)),
     )
     views = []
     for r in replies[:AUDIT_ROWS]:
@@ -650,7 +671,7 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
     zone = _zone(meta.tz)
     posts = analysis.posts
     thread = analysis.thread
-    by_id = {str(row[ID]): row for _, row in posts.iterrows()}
+    by_id = RowsById(posts)
     company = meta.company_name or ", ".join("@" + h for h in analysis.company.display) or "the company"
     r = analysis.response
     answered = posts.loc[posts[RESPONSE_S].notna()].sort_values(RESPONSE_S, ascending=False)
