@@ -25,8 +25,10 @@ def cut_reply_cycles(ids: Sequence[str], parents: Sequence[str | None]) -> tuple
     """
     present = set(ids)
     result: list[str | None] = [p if p in present and p != i else None for i, p in zip(ids, parents, strict=True)]
-    parent_of = dict(zip(ids, result, strict=True))
     order = {post_id: n for n, post_id in enumerate(ids)}
+    if len(order) == len(result) and all(p is None or order[p] < n for n, p in enumerate(result)):
+        return result, 0  # every parent comes before its reply: no cycle is possible
+    parent_of = dict(zip(ids, result, strict=True))
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
     cuts = 0
     for start in ids:

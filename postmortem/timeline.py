@@ -116,6 +116,18 @@ def effective_parents(ids: Sequence[str], parents: Sequence[str | None]) -> list
 
 
 def _depth_and_root(ids: list[str], parents: list[str | None]) -> tuple[list[int], list[str]]:
+    position = {post_id: n for n, post_id in enumerate(ids)}
+    if len(position) == len(ids):  # one forward pass when every parent comes before its replies
+        depths: list[int] = []
+        roots: list[str] = []
+        for n, (post_id, parent) in enumerate(zip(ids, parents, strict=True)):
+            k = -1 if parent is None else position[parent]
+            if k >= n:
+                break
+            depths.append(0 if k < 0 else depths[k] + 1)
+            roots.append(post_id if k < 0 else (roots[k] or post_id))
+        else:
+            return depths, roots
     parent_of = dict(zip(ids, parents, strict=True))
     depth: dict[str, int] = {}
     root: dict[str, str] = {}

@@ -37,36 +37,48 @@ def reply_events(posts: pd.DataFrame, window_s: float) -> tuple[SentimentEvent, 
     posts of the person the reply answered (the author of its parent), in the same windows.
     """
     window = pd.Timedelta(seconds=window_s)
-    author_of = dict(zip(posts[ID], posts[AUTHOR], strict=True))
     crowd = posts.loc[posts[ROLE] != ROLE_COMPANY, [CREATED_AT, AUTHOR, SENTIMENT]]
     times = crowd[CREATED_AT]
     ordered = times.is_monotonic_increasing  # the posts frame is in time order: slice by binary search
     replies = posts.loc[posts[IS_COMPANY] & posts[PARENT_ID].notna()].head(MAX_EVENTS)
+    answered = posts.loc[posts[ID].isin(set(replies[PARENT_ID])), [ID, AUTHOR]]
+    author_of = dict(zip(answered[ID], answered[AUTHOR], strict=True))
+    # Positions (in ``crowd``) of the posts of each person answered, in time order.
+    people = crowd[AUTHOR].isin(set(author_of.values())).to_numpy(dtype=bool)
+    own: dict[str, list[int]] = {}
+    for position, author in zip(np.flatnonzero(people), crowd[AUTHOR].to_numpy()[people], strict=True):
+        own.setdefault(author, []).append(int(position))
+    mood = crowd[SENTIMENT]
     events = []
     for _, reply in replies.iterrows():
         t = reply[CREATED_AT]
+        person = author_of.get(reply[PARENT_ID])
         if ordered:
             lo = int(times.searchsorted(t - window, side="left"))
             end_before = int(times.searchsorted(t, side="left"))
             start_after = int(times.searchsorted(t, side="right"))
             hi = int(times.searchsorted(t + window, side="right"))
-            before = crowd.iloc[lo:end_before]
-            after = crowd.iloc[start_after:hi]
+            before, after = mood.iloc[lo:end_before], mood.iloc[start_after:hi]
+            mine = np.asarray(own.get(person, []) if person is not None else [], dtype=np.int64)
+            person_before = mood.iloc[mine[np.searchsorted(mine, lo) : np.searchsorted(mine, end_before)]]
+            person_after = mood.iloc[mine[np.searchsorted(mine, start_after) : np.searchsorted(mine, hi)]]
         else:
-            before = crowd.loc[(times >= t - window) & (times < t)]
-            after = crowd.loc[(times > t) & (times <= t + window)]
-        person = author_of.get(reply[PARENT_ID])
+            before_rows = crowd.loc[(times >= t - window) & (times < t)]
+            after_rows = crowd.loc[(times > t) & (times <= t + window)]
+            before, after = before_rows[SENTIMENT], after_rows[SENTIMENT]
+            person_before = before_rows.loc[before_rows[AUTHOR] == person, SENTIMENT]
+            person_after = after_rows.loc[after_rows[AUTHOR] == person, SENTIMENT]
         events.append(
             SentimentEvent(
                 reply_id=str(reply[ID]),
                 at=t.to_pydatetime(),
                 addressed_to=person,
-                before_mean=_mean(before[SENTIMENT]),
+                before_mean=_mean(before),
                 before_n=len(before),
-                after_mean=_mean(after[SENTIMENT]),
+                after_mean=_mean(after),
                 after_n=len(after),
-                complainant_before=_mean(before.loc[before[AUTHOR] == person, SENTIMENT]),
-                complainant_after=_mean(after.loc[after[AUTHOR] == person, SENTIMENT]),
+                complainant_before=_mean(person_before),
+                complainant_after=_mean(person_after),
             )
         )
     return tuple(events)

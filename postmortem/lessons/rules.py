@@ -282,8 +282,8 @@ def fact_names() -> frozenset[str]:
     return frozenset(names)
 
 
-def build_facts(analysis: Analysis, audit: ThreadAudit) -> dict[str, Value]:
-    """The flat dict of named facts the rules read."""
+def build_facts(analysis: Analysis, audit: ThreadAudit, complaints: pd.DataFrame | None = None) -> dict[str, Value]:
+    """The flat dict of named facts the rules read (``complaints``: :func:`inbound_complaints`, if known)."""
     facts: dict[str, Value] = {}
     for name in _RESPONSE_FACTS:
         facts[f"response.{name}"] = _number(getattr(analysis.response, name))
@@ -293,7 +293,8 @@ def build_facts(analysis: Analysis, audit: ThreadAudit) -> dict[str, Value]:
     facts["response.unanswered_share"] = r.unanswered / r.inbound if r.inbound else None
     facts.update(_audit_facts(audit))
     facts.update(_crowd_facts(analysis.posts))
-    complaints = _inbound_complaints(analysis.posts)
+    if complaints is None:
+        complaints = inbound_complaints(analysis.posts)
     open_complaints = complaints.loc[complaints[RESPONSE_S].isna()]
     facts["inbound.complaints"] = float(len(complaints))
     facts["unanswered.complaints"] = float(len(open_complaints))
@@ -301,7 +302,7 @@ def build_facts(analysis: Analysis, audit: ThreadAudit) -> dict[str, Value]:
     return facts
 
 
-def _inbound_complaints(posts: pd.DataFrame) -> pd.DataFrame:
+def inbound_complaints(posts: pd.DataFrame) -> pd.DataFrame:
     """Posts addressed to the company that read as complaints (not thanks or praise)."""
     inbound = posts.loc[posts[ADDRESSED]]
     keep = [is_complaint(str(t), float(s)) for t, s in zip(inbound[TEXT], inbound[SENTIMENT], strict=True)]
@@ -621,13 +622,14 @@ def render(text: str, facts: Facts, extra: Mapping[str, str]) -> str:
 
 def apply_rules(analysis: Analysis, audit: ThreadAudit, rulebook: Rulebook) -> tuple[Lesson, ...]:
     """The lessons whose condition holds and whose evidence is in the thread, worst first."""
-    facts = build_facts(analysis, audit)
+    complaints = inbound_complaints(analysis.posts)
+    facts = build_facts(analysis, audit, complaints)
     replied = bool(facts["replies.count"])
     lessons = []
     for order, rule in enumerate(rulebook.rules):
         if (rule.scope == "replied" and not replied) or not _truthy(rule.when.evaluate(facts)):
             continue
-        evidence = select_evidence(rule.evidence, analysis, audit)
+        evidence = select_evidence(rule.evidence, analysis, audit, complaints)
         if not evidence and rule.evidence != "none":
             continue
         lessons.append((order, _lesson(rule, facts, evidence)))
@@ -662,14 +664,18 @@ def _float(value: Value) -> float | None:
     return None if value is None else float(value)
 
 
-def select_evidence(selector: str, analysis: Analysis, audit: ThreadAudit) -> list[str]:
-    """Post ids a selector picks, most telling first."""
+def select_evidence(
+    selector: str, analysis: Analysis, audit: ThreadAudit, complaints: pd.DataFrame | None = None
+) -> list[str]:
+    """Post ids a selector picks, most telling first (``complaints``: :func:`inbound_complaints`, if known)."""
     replies = [r for r in audit.replies if r.parent_id is not None]
     r = analysis.response
     simple: dict[str, Callable[[], list[str]]] = {
         "none": list,
         "first_exchange": lambda: [x for x in (r.first_inbound_id, r.first_reply_id) if x],
-        "unanswered": lambda: _worst_unanswered(analysis.posts),
+        "unanswered": lambda: _worst_unanswered(
+            inbound_complaints(analysis.posts) if complaints is None else complaints
+        ),
         "canned": lambda: [post for group in audit.canned_groups for post in group],
         "broken_promises": lambda: list(audit.broken_promises),
         "kept_promises": lambda: list(audit.kept_promises),
@@ -693,8 +699,7 @@ def select_evidence(selector: str, analysis: Analysis, audit: ThreadAudit) -> li
     raise ValueError(f"unknown evidence selector {selector!r}")
 
 
-def _worst_unanswered(posts: pd.DataFrame) -> list[str]:
-    complaints = _inbound_complaints(posts)
+def _worst_unanswered(complaints: pd.DataFrame) -> list[str]:
     open_posts = complaints.loc[complaints[RESPONSE_S].isna()]
     ordered = open_posts.assign(_c=open_posts[ROLE] != "complainant").sort_values(["_c", SENTIMENT], kind="stable")
     return [str(x) for x in ordered[ID]]
