@@ -221,9 +221,10 @@ def company_posts_to(posts: pd.DataFrame) -> dict[str, list[tuple[pd.Timestamp, 
     A company post is addressed to the author of the post it replies to and to everyone it
     @mentions. Built once per thread so lookups do not rescan every company post.
     """
-    author_of = dict(zip(posts[ID].astype(str), posts[AUTHOR], strict=True))
+    company = posts.loc[posts[IS_COMPANY].astype(bool)]
+    answered = posts.loc[posts[ID].astype(str).isin(set(company[PARENT_ID].dropna().astype(str)))]
+    author_of = dict(zip(answered[ID].astype(str), answered[AUTHOR], strict=True))
     index: dict[str, list[tuple[pd.Timestamp, str]]] = {}
-    company = posts.loc[posts[IS_COMPANY]]
     for post_id, parent, text, when in zip(
         company[ID].astype(str), company[PARENT_ID], company[TEXT], company[CREATED_AT], strict=True
     ):

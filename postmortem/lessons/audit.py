@@ -745,7 +745,8 @@ def audit_thread(posts: pd.DataFrame, suggest: bool = True) -> ThreadAudit:
     # ancestor is its parent or is reached through company posts.
     company = posts[IS_COMPANY].astype(bool)
     needed = company | posts[ID].astype(str).isin(set(posts.loc[company, PARENT_ID].dropna().astype(str)))
-    rows = {str(r[ID]): r for r in posts.loc[needed].to_dict("records")}
+    columns = [ID, PARENT_ID, IS_COMPANY, TEXT, SENTIMENT, AUTHOR, AUTHOR_NAME, AUTHOR_HANDLE]
+    rows = {str(r[ID]): r for r in posts.loc[needed, columns].to_dict("records")}
     company_name = _company_name(posts)
     replies = []
     for post_id, row in rows.items():
