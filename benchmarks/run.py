@@ -16,6 +16,7 @@ each time) and measures wall time and peak RSS. Stages (see docs/performance.md)
   render_json          load + analyse + write_report(json=...): 'seconds' is the render only
   render_pdf           load + analyse + write_report(pdf=..., json=...)
   cli_pdf / cli_json   the installed console script end to end: postmortem report FILE ...
+  cli_review           the console script: postmortem review FILE --company X --json review.json
   help                 `postmortem --help`, median of 5 runs
 
 Plus the real customer-support slice ../shared/data/twcs/twcs_dev.csv (skipped with a
@@ -60,6 +61,7 @@ STAGES = (
     "render_pdf",
     "cli_json",
     "cli_pdf",
+    "cli_review",
 )
 REFERENCE_SAMPLE = 200_000
 """The reference VADER scores at most this many texts (its throughput is per text, so the
@@ -162,6 +164,9 @@ def run_cli(stage: str, path: Path, company: str, outdir: Path, timeout: float) 
     cmd = [str(CONSOLE), "-q", "report", str(path), "--company", company, "--force"]
     if stage == "cli_pdf":
         cmd += ["-o", str(outdir / "report.pdf")]
+    elif stage == "cli_review":
+        cmd = [str(CONSOLE), "-q", "review", str(path), "--company", company, "--force"]
+        cmd += ["--json", str(outdir / "review.json")]
     else:
         cmd += ["--no-pdf", "--json", str(outdir / "metrics.json")]
     gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
@@ -293,6 +298,7 @@ def table(report: dict) -> str:
         ("render pdf", lambda d, s: _sec(s, "render_pdf")),
         ("cli json", lambda d, s: _sec(s, "cli_json")),
         ("cli pdf", lambda d, s: _sec(s, "cli_pdf")),
+        ("cli review", lambda d, s: _sec(s, "cli_review")),
         ("peak MB", lambda d, s: _peak(s)),
     ]
     rows = [[c for c, _ in cols]]
