@@ -78,3 +78,17 @@ def test_every_command_has_help_and_is_documented() -> None:
         assert result.exit_code == 0
         assert "Example:" in result.output
         assert f"postmortem {name}" in readme, f"README does not document 'postmortem {name}'"
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    """`postmortem --help` stays fast (< 0.3 s target, docs/performance.md) only while the CLI
+    module imports pandas, numpy, matplotlib and WeasyPrint lazily, inside the commands."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, postmortem.cli; "
+        "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib', 'weasyprint', 'vaderSentiment') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.strip() == "[]"
