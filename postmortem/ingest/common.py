@@ -8,16 +8,20 @@ Nothing here opens a file: :func:`postmortem.ingest.load` reads the bytes and ha
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import gc
 import html
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
-from typing import Any
+from itertools import repeat
+from operator import attrgetter
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from postmortem.errors import InputError, UsageError
@@ -86,6 +90,16 @@ def decode_bytes(data: bytes, path: str) -> str:
 
 
 _TWITTER_TIME = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d\d:\d\d:\d\d [+-]\d{4} \d{4}$")
+_EPOCH_TEXT = re.compile(r"-?\d+(\.\d+)?")
+_ISO_SPACE = re.compile(r"^\d{4}-\d\d-\d\d \d")
+_OFFSET_NO_COLON = re.compile(r"([+-]\d\d)(\d\d)$")
+_SPACE_BEFORE_OFFSET = re.compile(r"T(\d\d:\d\d:\d\d(?:\.\d+)?) ([+-]\d\d:\d\d)$")
+_ISO_PLAIN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?(?:Z|[+-]\d\d:\d\d)?")
+"""ISO-8601 that :func:`parse_timestamp` hands to ``datetime.fromisoformat`` unchanged: it is
+not an epoch number, not Twitter's form, has a ``T`` (no space) and a colon in its offset."""
+_ISO_ZONED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?(?:Z|[+-]\d\d:\d\d)")
+"""The forms of :data:`_ISO_PLAIN` with an offset: ``fromisoformat`` gives an aware time."""
+_EPOCH_LIKE = re.compile(r"\s*-?\d{1,30}(\.\d+)?\s*")
 
 
 @dataclass(frozen=True)
@@ -100,6 +114,22 @@ class FormatSpec:
     parse: Callable[[RawInput, LoadOptions], Collection]
     folders: bool = False
     """True if the format can be a folder or zip archive."""
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector (if it runs) for a load.
+
+    A load allocates millions of objects (posts, strings, timestamps) and no reference
+    cycles; with the collector running, every few hundred allocations it would walk the
+    young objects and, ever more often, all of them (nearly half the time of a 1M-post load)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class TimestampError(ValueError):
@@ -126,13 +156,16 @@ def parse_timestamp(value: object, zone: tzinfo = UTC, *, dayfirst: bool | None 
     text = value.strip()
     if not text:
         raise TimestampError("empty timestamp")
-    if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return _from_epoch(float(text)), False
-    if _TWITTER_TIME.match(text):
-        return datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC), False
-    iso = text.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", text) else text
-    iso = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", iso)  # +0000 -> +00:00
-    iso = re.sub(r"T(\d\d:\d\d:\d\d(?:\.\d+)?) ([+-]\d\d:\d\d)$", r"T\1\2", iso)
+    if _ISO_PLAIN.fullmatch(text):
+        iso = text  # the common ISO-8601 form: none of the rewrites below applies
+    else:
+        if _EPOCH_TEXT.fullmatch(text):
+            return _from_epoch(float(text)), False
+        if _TWITTER_TIME.match(text):
+            return datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC), False
+        iso = text.replace(" ", "T", 1) if _ISO_SPACE.match(text) else text
+        iso = _OFFSET_NO_COLON.sub(r"\1:\2", iso)  # +0000 -> +00:00
+        iso = _SPACE_BEFORE_OFFSET.sub(r"T\1\2", iso)
     try:
         parsed = datetime.fromisoformat(iso)
     except ValueError:
@@ -196,21 +229,24 @@ def parse_spreadsheet_time(text: str, dayfirst: bool | None = None) -> datetime 
     match = _NUMERIC_DATE.match(text.strip())
     if match:
         return _numeric_date(match, dayfirst, text)
-    cleaned = re.sub(r"\s+", " ", text.replace(",", " ").replace(" at ", " ")).strip()
-    cleaned = re.sub(r"(?i)\b([ap])\.?m\.?$", r"\1M", cleaned)
-    cleaned = re.sub(r"^(?:[A-Za-z]{3,9}) (?=[A-Za-z]{3,9} \d)", "", cleaned)  # "Tue Oct 3 2026"
-    cleaned = re.sub(
-        r"\b(January|February|March|April|June|July|August|September|October|November|December)\b",
-        lambda m: m.group(1)[:3],
-        cleaned,
-    )
-    cleaned = re.sub(r"\bSept\b", "Sep", cleaned)
+    cleaned = _SPACES.sub(" ", text.replace(",", " ").replace(" at ", " ")).strip()
+    cleaned = _MERIDIEM.sub(r"\1M", cleaned)
+    cleaned = _WEEKDAY.sub("", cleaned)  # "Tue Oct 3 2026"
+    cleaned = _MONTH_NAME.sub(lambda m: m.group(1)[:3], cleaned)
+    cleaned = _SEPT.sub("Sep", cleaned)
     for fmt in _NAMED_MONTH_FORMATS:
         try:
             return datetime.strptime(cleaned, fmt)
         except ValueError:
             continue
     return None
+
+
+_SPACES = re.compile(r"\s+")
+_MERIDIEM = re.compile(r"(?i)\b([ap])\.?m\.?$")
+_WEEKDAY = re.compile(r"^(?:[A-Za-z]{3,9}) (?=[A-Za-z]{3,9} \d)")
+_MONTH_NAME = re.compile(r"\b(January|February|March|April|June|July|August|September|October|November|December)\b")
+_SEPT = re.compile(r"\bSept\b")
 
 
 def _numeric_date(match: re.Match[str], dayfirst: bool | None, text: str) -> datetime:
@@ -293,8 +329,36 @@ def clean_text(text: object) -> str:
     e.g. terminal escapes) removed; NEL (U+0085) becomes a line break."""
     if text is None:
         return ""
-    value = html.unescape(str(text)).replace("\x85", "\n")
-    return "".join(ch for ch in value if ch in "\n\t" or (ch >= " " and not "\x7f" <= ch <= "\x9f"))
+    value = str(text)
+    if not _NEEDS_CLEANING.search(value):
+        return value
+    if "&" in value:
+        value = html.unescape(value)
+    return _CONTROL.sub("", value.replace("\x85", "\n"))
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""What :func:`clean_text` removes: C0 controls but tab and line feed, DEL and C1 controls."""
+_NEEDS_CLEANING = re.compile("[&\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""A string without these is its own :func:`clean_text` (no entity, no control, no NEL)."""
+_CLEAN_BATCH = 1024
+
+
+def clean_texts(values: list[str | None]) -> list[str]:
+    """:func:`clean_text` of every value (strings or None), fast when most need no cleaning:
+    values are checked a batch at a time, joined by a line feed (which cleaning keeps)."""
+    out: list[str] = []
+    needs = _NEEDS_CLEANING.search
+    for start in range(0, len(values), _CLEAN_BATCH):
+        part = values[start : start + _CLEAN_BATCH]
+        try:
+            joined = "\n".join(part)  # type: ignore[arg-type]
+        except TypeError:  # a None
+            out.extend(map(clean_text, part))
+            continue
+        strings = cast(list[str], part)
+        out.extend([clean_text(v) if needs(v) else v for v in strings] if needs(joined) else strings)
+    return out
 
 
 _NAME_JUNK = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b\ufeff]")
@@ -352,9 +416,27 @@ def as_id(value: object) -> str | None:
     text = str(value).strip()
     if not text or text.lower() in ("nan", "none", "null"):
         return None
-    if re.fullmatch(r"\d+\.0+", text):
+    if "." in text and _FLOAT_ID.fullmatch(text):
         return text.split(".", 1)[0]
     return text
+
+
+_FLOAT_ID = re.compile(r"\d+\.0+")
+
+
+def as_ids(values: list[Any]) -> list[str | None]:
+    """:func:`as_id` of every value (same results); digit strings, the usual case, are their own id."""
+    with contextlib.suppress(TypeError):  # TypeError: not all strings
+        if all(map(str.isdecimal, values)):
+            return list(values)
+    return [v if type(v) is str and v.isdecimal() else as_id(v) for v in values]
+
+
+def map_distinct(function: Callable[[Any], Any], values: list[Any]) -> list[Any]:
+    """``[function(v) for v in values]``, calling ``function`` once per distinct value
+    (for pure functions of columns with few distinct values: counts, flags, kinds)."""
+    results = {value: function(value) for value in dict.fromkeys(values)}
+    return list(map(results.__getitem__, values))
 
 
 class ThreadBuilder:
@@ -375,6 +457,9 @@ class ThreadBuilder:
         self.dayfirst: bool | None = {"dmy": True, "mdy": False}.get(options.date_order)
         self._posts: dict[str, Post] = {}
         self.epoch_units: set[str] = set()
+        self._orphans: int | None = None
+        self.utf8_valid: bool | None = None
+        """Whether the input's bytes are valid UTF-8, if the parser already knows (else checked in build)."""
 
     def record(self, count: int = 1) -> None:
         """Count records read from the file."""
@@ -419,7 +504,7 @@ class ThreadBuilder:
     def _note_epoch_unit(self, value: object) -> None:
         if isinstance(value, bool):
             return
-        if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,30}(\.\d+)?\s*", value):
+        if isinstance(value, str) and _EPOCH_LIKE.fullmatch(value):
             value = float(value)
         if isinstance(value, (int, float)):
             with contextlib.suppress(OverflowError):
@@ -483,10 +568,13 @@ class ThreadBuilder:
         """True if a post with this id was added."""
         return post_id in self._posts
 
-    def coverage(self, posts: list[Post]) -> Coverage:
-        """The coverage record for ``posts`` (orphans counted against the posts given)."""
-        ids = {p.id for p in posts}
-        orphans = sum(1 for p in posts if p.parent_id is not None and p.parent_id not in ids)
+    def coverage(self, posts: list[Post], *, orphans: int | None = None) -> Coverage:
+        """The coverage record for ``posts`` (orphans counted against the posts given, unless
+        their number is given)."""
+        if orphans is None:
+            ids = set(map(_ID, posts))
+            parents = list(map(_PARENT_ID, posts))
+            orphans = len(parents) - parents.count(None) - sum(map(ids.__contains__, parents))
         return Coverage(
             records_read=self.records_read,
             posts_loaded=len(posts),
@@ -519,7 +607,7 @@ class ThreadBuilder:
         posts = self.posts
         if not posts:
             raise InputError(self.raw.path, "no posts found in this file")
-        posts = self._check_links(posts)
+        posts = self._check_links(posts, self._posts)
         self._check_encoding()
         if len(self.epoch_units) > 1:
             units = ", ".join(sorted(self.epoch_units))
@@ -531,7 +619,7 @@ class ThreadBuilder:
                 posts=tuple(posts),
                 source=source,
                 company_hint=hint,
-                coverage=self.coverage(posts),
+                coverage=self.coverage(posts, orphans=self._orphans),
                 title=title,
             )
             return Collection(threads=(thread,), source=source, coverage=thread.coverage)
@@ -554,12 +642,18 @@ class ThreadBuilder:
                 )
             )
         threads.sort(key=lambda t: (t.posts[0].created_at, t.conversation_id or ""))
-        return Collection(threads=tuple(threads), source=source, coverage=self.coverage(posts))
+        return Collection(threads=tuple(threads), source=source, coverage=self.coverage(posts, orphans=self._orphans))
 
-    def _check_links(self, posts: list[Post]) -> list[Post]:
+    def _check_links(self, posts: list[Post], by_id: dict[str, Post] | None = None) -> list[Post]:
         """Cut self-replies and reply cycles; note replies dated before their parent and
-        posts dated in the future. Every change is counted in the coverage."""
-        by_id = {p.id: p for p in posts}
+        posts dated in the future. Every change is counted in the coverage.
+
+        ``by_id`` maps each post's id to that post (built here if not given)."""
+        if by_id is None:
+            by_id = {p.id: p for p in posts}
+        selves, early, unordered, self._orphans, future = _link_order(posts, by_id, datetime.now(UTC))
+        if not unordered or (len(posts) >= _FAST_LINKS_FROM and not _has_reply_cycles(posts)):
+            return self._check_acyclic_links(posts, selves, early, future)
         for post in posts:
             if post.parent_id is not None and post.parent_id == post.id:
                 self.repair(SELF_REPLY_REPAIR)
@@ -587,14 +681,96 @@ class ThreadBuilder:
             self.note(FUTURE_NOTE.format(future))
         return out
 
+    def _check_acyclic_links(self, posts: list[Post], selves: int, early: int, future: int) -> list[Post]:
+        """:meth:`_check_links` for posts whose reply links hold no cycle but self-replies:
+        the same repairs and notes (counted by :func:`_link_order`), without sorting the posts."""
+        if selves:
+            self.repair(SELF_REPLY_REPAIR, selves)
+            posts = [replace(p, parent_id=None) if p.parent_id == p.id else p for p in posts]
+        if early:
+            self.note(EARLY_REPLY_NOTE.format(early))
+        if future:
+            self.note(FUTURE_NOTE.format(future))
+        return posts
+
     def _check_encoding(self) -> None:
         data = self.raw.data
         if not data or data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
             return
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
+        if self.utf8_valid is None:
+            self.utf8_valid = is_utf8(data)
+        if not self.utf8_valid:
             self.repair(LATIN1_REPAIR)
+
+
+_ID = attrgetter("id")
+_PARENT_ID = attrgetter("parent_id")
+_FAST_LINKS_FROM = 5000
+"""From this many posts, when some reply is not after its parent, reply cycles are looked for
+with numpy first (none: no sort needed); below it, such posts take the general path."""
+
+
+def _link_order(posts: list[Post], by_id: dict[str, Post], now: datetime) -> tuple[int, int, int, int, int]:
+    """(self-replies, replies dated before their parent, replies not after their parent in
+    (time, id) order, replies whose parent is not in ``by_id``, posts dated after ``now``)
+    among ``posts``. With no reply of the third kind the links hold no cycle but
+    self-replies: (time, id) falls strictly along every chain of parents. (One pass: each
+    post is fetched from memory once.)"""
+    get = by_id.get
+    selves = early = unordered = orphans = future = 0
+    for post in posts:
+        created_at = post.created_at
+        if created_at > now:
+            future += 1
+        parent_id = post.parent_id
+        if parent_id is None:
+            continue
+        parent = get(parent_id)
+        if parent is None:
+            orphans += 1
+        elif parent is post:  # by_id maps each id to its post
+            selves += 1
+        elif created_at <= parent.created_at:
+            if created_at < parent.created_at:
+                early += 1
+                unordered += 1
+            elif post.id < parent.id:
+                unordered += 1
+    return selves, early, unordered, orphans, future
+
+
+def _has_reply_cycles(posts: list[Post]) -> bool:
+    """True if following parent links from some post never ends (self-replies excepted).
+
+    Pointer doubling: after k rounds each post points to its ancestor 2**k levels up, or to
+    the root mark; a post that never reaches the mark is on, or leads into, a cycle."""
+    import numpy as np
+
+    count = len(posts)
+    position = dict(zip(map(_ID, posts), range(count), strict=True))
+    if len(position) != count:  # not one post per id: let the general path decide
+        return True
+    up = np.fromiter(map(position.get, map(_PARENT_ID, posts), repeat(count)), dtype=np.int64, count=count)
+    up[up == np.arange(count)] = count  # a self-reply is cut, not counted as a cycle
+    up = np.append(up, count)
+    for _ in range(count.bit_length() + 1):
+        if (up == count).all():
+            return False
+        up = up[up]
+    return not (up == count).all()
+
+
+def is_utf8(data: bytes) -> bool:
+    """True if ``data`` is valid UTF-8 (checked in slices: no copy of the whole text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 22
+    try:
+        for start in range(0, len(data), step):
+            decoder.decode(data[start : start + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 SELF_REPLY_REPAIR = "reply to itself: parent link removed"

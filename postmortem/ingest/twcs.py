@@ -24,6 +24,7 @@ from postmortem.ingest.common import (
     clean_text,
     company_flags,
     head_text,
+    paused_gc,
 )
 from postmortem.model import Collection, Post, Thread
 
@@ -153,6 +154,11 @@ def conversation_roots(posts: list[Post]) -> dict[str, str]:
 
 def parse(raw: RawInput, options: LoadOptions) -> Collection:
     """Parse a twcs CSV into one thread per conversation, each naming its company accounts."""
+    with paused_gc():
+        return _parse(raw, options)
+
+
+def _parse(raw: RawInput, options: LoadOptions) -> Collection:
     builder = ThreadBuilder(raw, NAME, options)
     rows = list(_rows(raw))
     links = _children_links(rows)
