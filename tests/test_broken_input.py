@@ -203,3 +203,19 @@ def test_regression_generic_json_company_not_a_list() -> None:
     data = json.dumps({"company": True, "posts": posts}).encode()
     with pytest.raises(InputError, match="field 'company'"):  # was TypeError: 'bool' object is not iterable
         parse_raw(RawInput(path="t.json", data=data), "generic-json")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0001-01-01T00:00:00+01:00", "9999-12-31T23:30:00-01:00", "Mon Jan 01 00:00:00 +0100 0001"],
+)
+def test_timestamps_outside_the_utc_range_are_input_errors(value: str) -> None:
+    """Year 1 ahead of UTC (or year 9999 behind it) cannot be shown in UTC: a clear error naming
+    the line and field, not an internal OverflowError."""
+    from postmortem.ingest.common import TimestampError
+
+    with pytest.raises(TimestampError, match="out of range"):
+        parse_timestamp(value)
+    data = f"id,parent_id,author,created_at,text\n1,,ann,2020-01-01T00:00:00Z,hi\n2,1,bob,{value},there\n".encode()
+    with pytest.raises(InputError, match=r"line 3, field 'created_at': date out of range"):
+        parse_raw(RawInput(path="t.csv", data=data))

@@ -162,7 +162,10 @@ def parse_timestamp(value: object, zone: tzinfo = UTC, *, dayfirst: bool | None 
         if _EPOCH_TEXT.fullmatch(text):
             return _from_epoch(float(text)), False
         if _TWITTER_TIME.match(text):
-            return datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC), False
+            try:
+                return datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC), False
+            except OverflowError as exc:
+                raise TimestampError(f"date out of range in UTC: {text[:40]!r}") from exc
         iso = text.replace(" ", "T", 1) if _ISO_SPACE.match(text) else text
         iso = _OFFSET_NO_COLON.sub(r"\1:\2", iso)  # +0000 -> +00:00
         iso = _SPACE_BEFORE_OFFSET.sub(r"T\1\2", iso)
@@ -177,9 +180,12 @@ def parse_timestamp(value: object, zone: tzinfo = UTC, *, dayfirst: bool | None 
                 parsed = parsedate_to_datetime(text)
             except (TypeError, ValueError, IndexError) as exc:
                 raise TimestampError(f"not a recognised timestamp: {text[:40]!r}") from exc
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=zone).astimezone(UTC), True
-    return parsed.astimezone(UTC), False
+    try:
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=zone).astimezone(UTC), True
+        return parsed.astimezone(UTC), False
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise TimestampError(f"date out of range in UTC: {text[:40]!r}") from exc
 
 
 _NUMERIC_DATE = re.compile(
