@@ -83,11 +83,13 @@ def analyse(
     business_hours: str | None = None,
     weekdays: str = "mon-fri",
     rules: Path | None = None,
+    summary_only: bool = False,
 ) -> Analysis:
     """Measure a thread (``target`` as seconds or a duration such as ``"1h"``).
 
     ``business_hours`` (e.g. ``"09:00-17:00"``) on ``weekdays`` in ``tz`` adds business-hours
-    delays beside the calendar ones.
+    delays beside the calendar ones. ``summary_only`` computes only the headline figures and
+    lessons (what ``review`` and ``inspect`` show), faster; such an analysis cannot be rendered.
     """
     from postmortem.analysis.business import parse_business_hours
 
@@ -104,7 +106,7 @@ def analyse(
         weekdays=weekdays,
         rules_path=rules,
     )
-    return _analyse(thread, options)
+    return _analyse(thread, options, summary_only=summary_only)
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ def render_outputs(analysis: Analysis, outputs: Outputs, render: RenderOptions |
     from postmortem.report.exports import metrics_json, posts_csv
     from postmortem.report.render import render_html, write_pdf_bytes
 
+    if analysis.summary_only:
+        raise UsageError("an analysis made with summary_only=True cannot be rendered; analyse again without it")
     render = render or RenderOptions()
     if render.paper not in PAPER_SIZES:
         raise UsageError(f"--paper {render.paper!r}: choose {' or '.join(PAPER_SIZES)}")

@@ -245,7 +245,9 @@ def inspect_path(
     from postmortem import api
 
     thread = api.select(collection, company, conversation)
-    analysis = api.analyse(thread, company=company, target=target, tz=tz, sentiment=sentiment, rules=rules)
+    analysis = api.analyse(
+        thread, company=company, target=target, tz=tz, sentiment=sentiment, rules=rules, summary_only=True
+    )
     return summarise(analysis, top=top)
 
 

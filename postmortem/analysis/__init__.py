@@ -114,8 +114,15 @@ def analyse(
     thread: Thread,
     options: AnalysisOptions | None = None,
     scorer: SentimentScorer | None = None,
+    *,
+    summary_only: bool = False,
 ) -> Analysis:
-    """Measure one thread: roles, response delays, sentiment, windows and lessons."""
+    """Measure one thread: roles, response delays, sentiment, windows and lessons.
+
+    ``summary_only`` computes only what a review keeps of each thread (response and sentiment
+    figures, lessons): see :attr:`Analysis.summary_only`. A review of thousands of
+    conversations or of one very large thread spends much less time per thread that way.
+    """
     from postmortem.lessons import derive_lessons
 
     options = options or AnalysisOptions()
@@ -138,7 +145,7 @@ def analyse(
     posts = annotate_responses(posts)
     duration_s = (posts[CREATED_AT].max() - posts[CREATED_AT].min()).total_seconds()
     window_s = choose_window(duration_s)
-    windows = compute_windows(posts, window_s)
+    windows = compute_windows(posts.iloc[:0] if summary_only else posts, window_s)
     business = None
     if options.business_hours:
         business = parse_business_hours(options.business_hours, options.weekdays, parse_zone(options.tz), options.tz)
@@ -151,14 +158,15 @@ def analyse(
         basis,
         None if complaint is None else complaint[CREATED_AT],
         business,
+        per_person=not summary_only,
     )
     sentiment = compute_sentiment(posts, window_s, scorer.method)
     complainants = posts.loc[posts[ROLE] == ROLE_COMPLAINANT, SENTIMENT]
     sentiment = replace(
         sentiment,
         complainant_mean=round(float(complainants.mean()), 4) if len(complainants) else None,
-        events=reply_events(posts, window_s),
-        largest_drops=largest_drops(windows),
+        events=() if summary_only else reply_events(posts, window_s),
+        largest_drops=() if summary_only else largest_drops(windows),
     )
     analysis = Analysis(
         thread=thread,
@@ -171,8 +179,11 @@ def analyse(
         sentiment=sentiment,
         # The timeline's key moments need the reply audit (worst reply, real apology):
         # derive_lessons computes it once the audit exists.
-        conversations=conversation_breakdown(posts, options.target_s),
-        amplification=compute_amplification(posts, windows, None if complaint is None else str(complaint[AUTHOR])),
+        conversations=() if summary_only else conversation_breakdown(posts, options.target_s),
+        amplification=None
+        if summary_only
+        else compute_amplification(posts, windows, None if complaint is None else str(complaint[AUTHOR])),
+        summary_only=summary_only,
     )
     return derive_lessons(analysis, options.rules_path)
 

@@ -218,8 +218,11 @@ def enrich_response(
     basis: str,
     complaint_at: pd.Timestamp | None,
     business: BusinessHours | None = None,
+    *,
+    per_person: bool = True,
 ) -> ResponseStats:
-    """Add turn-taking, silence, resolution, per-complainant and business-hours figures."""
+    """Add turn-taking, silence, resolution, per-complainant (unless not ``per_person``) and
+    business-hours figures."""
     silence, silence_start, silence_end = longest_silence(posts)
     resolution_s = None
     if resolution is not None and complaint_at is not None:
@@ -232,7 +235,7 @@ def enrich_response(
         "resolution_s": resolution_s,
         "resolution_post": None if resolution is None else str(resolution[ID]),
         "resolution_basis": basis,
-        "per_complainant": per_complainant(posts, business),
+        "per_complainant": per_complainant(posts, business) if per_person else (),
     }
     if business is not None:
         extra["business_hours"] = business.label

@@ -221,6 +221,10 @@ class Analysis:
     audit: ThreadAudit | None = None
     """Every company post checked against crisis-communication practice."""
     actions: tuple[ActionItem, ...] = ()
+    summary_only: bool = False
+    """Computed for a review (``analyse(..., summary_only=True)``): only the figures a review
+    reads; windows, per-complainant delays, reply events, conversations, amplification, the
+    timeline and suggested replies are left empty. Not for rendering a report."""
 
     @property
     def start(self) -> datetime:

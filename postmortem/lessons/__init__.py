@@ -79,9 +79,11 @@ def rank_lessons(lessons: tuple[Lesson, ...]) -> tuple[Lesson, ...]:
 
 def derive_lessons(analysis: Analysis, rules_path: Path | None = None) -> Analysis:
     """Audit the company's posts and return the analysis with audit, lessons and action items."""
-    audit = audit_thread(analysis.posts)
+    audit = audit_thread(analysis.posts, suggest=not analysis.summary_only)
     rulebook = _rules(rules_path)
     lessons = rank_lessons(apply_rules(analysis, audit, rulebook))
+    if analysis.summary_only:
+        return replace(analysis, audit=audit, lessons=lessons, actions=action_items(lessons, rulebook))
     timeline = compute_timeline(
         analysis.posts,
         analysis.windows,

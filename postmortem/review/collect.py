@@ -224,7 +224,12 @@ def analyse_job(job: _Job, options: AnalysisOptions) -> ThreadSummary | InputFai
 
     where = job.thread.source.path + (f" (conversation {job.thread.conversation_id})" if job.multi else "")
     try:
-        analysis = analyse(job.thread, replace(options, company=job.company), scorer=_scorer(options.sentiment))  # type: ignore[arg-type]
+        analysis = analyse(
+            job.thread,
+            replace(options, company=job.company),
+            scorer=_scorer(options.sentiment),  # type: ignore[arg-type]
+            summary_only=True,  # a review keeps only a ThreadSummary of each thread
+        )
         label = job.label or ", ".join(analysis.company.display) or NO_COMPANY
         return summarise(analysis, company=label, multi=job.multi)
     except PostmortemError as exc:
