@@ -173,6 +173,8 @@ def test_pdf_render_fetches_nothing_from_posts(hostile_pdf: tuple[bytes, list[An
         assert fetcher.blocked == [], fetcher.blocked  # nothing from a post even reached the fetcher
         for url in fetcher.served:
             assert url.startswith("data:") or template_uri.startswith(url) or url.startswith(template_uri[:60]), url
+        # charts drawn by the helper process are handed over from memory, only under their own ids
+        assert all(re.fullmatch(r"postmortem-chart:[\w-]{16,}/(?:volume|sentiment|delays)", u) for u in fetcher.charts)
 
 
 @pytest.mark.slow
@@ -247,6 +249,19 @@ def test_fetcher_refuses_everything_but_data_and_templates(url: str) -> None:
     with pytest.raises(render.BlockedFetch):
         fetcher.fetch(url)
     assert fetcher.blocked == [url]
+    assert fetcher.charts == [] and fetcher.served == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postmortem-chart:", "postmortem-chart:guess/volume", "postmortem-chart:../../etc/passwd", "postmortem-chart://x/y"],
+)
+def test_fetcher_refuses_chart_urls_that_are_not_live(url: str) -> None:
+    """A post cannot name a chart URL into the PDF (text is escaped), and a guessed or stale one is refused."""
+    fetcher = render.safe_url_fetcher(render.default_template_dir())
+    with pytest.raises(render.BlockedFetch):
+        fetcher.fetch(url)
+    assert fetcher.blocked == [url] and fetcher.charts == []
 
 
 def test_fetcher_refuses_paths_escaping_the_template_folder(tmp_path: Path) -> None:

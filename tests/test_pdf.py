@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,77 @@ def test_weasyprint_import_skips_library_search_and_falls_back(fail: bool) -> No
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_charts_drawn_in_a_child_process_are_the_charts_drawn_here(small_analysis) -> None:
+    from postmortem.report import context
+
+    here = context.build_charts(small_analysis, "UTC")
+    lazy = context.LazyCharts(small_analysis, "UTC", background=True)
+    assert lazy._process is not None, "fork is available on the test machines"
+    assert dict(lazy) == here
+    assert lazy._process is None  # reaped once answered
+    assert dict(context.LazyCharts(small_analysis, "UTC", background=False)) == here
+
+
+def test_charts_are_drawn_here_when_the_child_process_fails(small_analysis, monkeypatch) -> None:
+    import os
+
+    from postmortem.report import context
+
+    parent = os.getpid()
+    draw = context.draw_chart_svgs
+
+    def fails_in_child(analysis, tz):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            raise RuntimeError("no charts in the child")
+        return draw(analysis, tz)
+
+    monkeypatch.setattr(context, "draw_chart_svgs", fails_in_child)
+    lazy = context.LazyCharts(small_analysis, "UTC", background=True)
+    assert dict(lazy) == context.build_charts(small_analysis, "UTC")
+
+
+CHART_LABELS = ("posts per window", "answered posts", "company post (its own tone)")
+
+
+@pytest.mark.parametrize("worker", [True, False], ids=["charts drawn meanwhile", "charts drawn here"])
+def test_pdf_embeds_the_three_charts(bodybugg_analysis, monkeypatch, worker: bool) -> None:
+    """With the chart process, the PDF's HTML refers to the charts by URL and WeasyPrint's
+    fetcher waits for them; without it they are inlined. The PDF holds all three either way
+    (their labels are text)."""
+    from postmortem.report import context
+    from postmortem.report.render import render_html, write_pdf_bytes
+
+    monkeypatch.setattr(context, "_chart_worker_usable", lambda: worker)
+    ctx = context.build_context(bodybugg_analysis, context.ReportMeta())
+    html = render_html(ctx, for_pdf=True)
+    inline = html.count('src="data:image/svg+xml;base64,')
+    pending = html.count(f'src="{context.CHART_URL_SCHEME}:')
+    assert inline + pending == 3 and (pending == 3 if worker else inline == 3)
+    reader = PdfReader(io.BytesIO(write_pdf_bytes(html)))
+    text = " ".join(page.extract_text() or "" for page in reader.pages)
+    for label in CHART_LABELS:
+        assert label in text, label
+
+
+def test_chart_urls_are_served_only_while_their_charts_live(small_analysis) -> None:
+    import gc
+
+    from postmortem.report import context, render
+
+    lazy = context.LazyCharts(small_analysis, "UTC", background=True)
+    url = lazy.for_pdf()["volume"].data_uri
+    assert url.startswith(context.CHART_URL_SCHEME + ":")
+    fetcher = render.safe_url_fetcher(render.default_template_dir())
+    response = fetcher.fetch(url)
+    assert response.content_type == "image/svg+xml" and response.read().startswith(b"<svg")
+    assert fetcher.charts == [url] and fetcher.served == []
+    for bad in (url + "x", url.rsplit("/", 1)[0] + "/nope", f"{context.CHART_URL_SCHEME}:guess/volume"):
+        with pytest.raises(render.BlockedFetch):
+            fetcher.fetch(bad)
+    del lazy
+    gc.collect()
+    with pytest.raises(render.BlockedFetch):
+        fetcher.fetch(url)
+    assert len(fetcher.blocked) == 4

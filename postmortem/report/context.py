@@ -7,7 +7,11 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+import os
+import secrets
+import sys
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -15,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from postmortem import __version__
-from postmortem.analysis.results import Analysis, Lesson
+from postmortem.analysis.results import Analysis, Lesson, SentimentEvent
 from postmortem.analysis.sentiment import classify
 from postmortem.timeline import (
     ADDRESSED,
@@ -207,7 +211,7 @@ class ReportContext:
     summary: tuple[str, ...]
     tiles: tuple[Tile, ...]
     impact: tuple[tuple[str, str], ...]
-    charts: dict[str, Chart]
+    charts: Mapping[str, Chart]
     moments: tuple[Moment, ...]
     phases: tuple[PhaseView, ...]
     response_rows: tuple[tuple[str, str, str | None], ...]
@@ -462,23 +466,34 @@ def _complainants(analysis: Analysis, zone: tzinfo) -> tuple[tuple[str, str, str
     return tuple(rows)
 
 
-def _events(analysis: Analysis, by_id: RowsById, zone: tzinfo) -> tuple[EventView, ...]:
-    views = []
-    for e in analysis.sentiment.events:
-        if e.reply_id not in by_id:
-            continue
-        views.append(
-            EventView(
-                reply=_post_view(by_id[e.reply_id], zone, 140),
-                before=_signed(e.before_mean),
-                before_n=e.before_n,
-                after=_signed(e.after_mean),
-                after_n=e.after_n,
-                change=_signed(e.change),
-                change_value=e.change if e.change is not None else 0.0,
-            )
-        )
-    return tuple(views)
+def _event_view(e: SentimentEvent, by_id: RowsById, zone: tzinfo) -> EventView:
+    return EventView(
+        reply=_post_view(by_id[e.reply_id], zone, 140),
+        before=_signed(e.before_mean),
+        before_n=e.before_n,
+        after=_signed(e.after_mean),
+        after_n=e.after_n,
+        change=_signed(e.change),
+        change_value=e.change if e.change is not None else 0.0,
+    )
+
+
+def _events(analysis: Analysis, by_id: RowsById, zone: tzinfo) -> tuple[tuple[EventView, ...], tuple[EventView, ...]]:
+    """(the first ``TABLE_ROWS`` events in time order, the four that moved the mood most).
+
+    A long thread has hundreds of company replies; only these are shown, so only these get a
+    view (each looks its post up in the posts frame).
+    """
+    found = [e for e in analysis.sentiment.events if e.reply_id in by_id]
+    movers = sorted((e for e in found if e.change is not None), key=lambda e: -abs(e.change or 0.0))[:4]
+    views: dict[int, EventView] = {}
+
+    def view(e: SentimentEvent) -> EventView:
+        if id(e) not in views:
+            views[id(e)] = _event_view(e, by_id, zone)
+        return views[id(e)]
+
+    return tuple(view(e) for e in found[:TABLE_ROWS]), tuple(view(e) for e in movers)
 
 
 def conversation_rows(posts: pd.DataFrame, limit: int = TREE_ROWS) -> tuple[list[str], int]:
@@ -617,8 +632,8 @@ def _chart_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def build_charts(analysis: Analysis, tz: str) -> dict[str, Chart]:
-    """Render the charts to SVG data URIs."""
+def draw_chart_svgs(analysis: Analysis, tz: str) -> dict[str, str]:
+    """The three report charts as SVG text, by chart id."""
     from postmortem import charts
 
     phases = [
@@ -629,6 +644,15 @@ def build_charts(analysis: Analysis, tz: str) -> dict[str, Chart]:
     volume = charts.build_volume_chart(charts.volume_data(analysis, tz), tz, phases)
     sentiment = charts.build_sentiment_chart(analysis, tz)
     delays = charts.build_delay_chart(charts.delay_data(analysis), analysis.response.target_s)
+    return {
+        "volume": charts.figure_to_svg(volume),
+        "sentiment": charts.figure_to_svg(sentiment),
+        "delays": charts.figure_to_svg(delays),
+    }
+
+
+def chart_views(analysis: Analysis, tz: str, source: Callable[[str], str]) -> dict[str, Chart]:
+    """The charts with their titles and captions; ``source(chart_id)`` gives each one's image URI."""
     window = format_duration(analysis.window_s)
     return {
         "volume": Chart(
@@ -637,23 +661,173 @@ def build_charts(analysis: Analysis, tz: str) -> dict[str, Chart]:
             f"Posts per {window} window, stacked by role; triangles mark company replies; "
             f"the line is the mean sentiment of non-company posts in each window; shaded bands are the phases. "
             f"Times in {tz}.",
-            _chart_uri(charts.figure_to_svg(volume)),
+            source("volume"),
         ),
         "sentiment": Chart(
             "sentiment",
             "Sentiment over time",
             f"Rolling mean sentiment of non-company posts over a trailing {window} window "
             f"(VADER compound, \u22121 to +1; shaded band is negative); triangles are company posts at their own tone.",
-            _chart_uri(charts.figure_to_svg(sentiment)),
+            source("sentiment"),
         ),
         "delays": Chart(
             "delays",
             "Response delays",
             f"Delay from each answered post to the company's first reply in its thread; bars past the dashed line "
             f"breach the {format_duration(analysis.response.target_s)} target.",
-            _chart_uri(charts.figure_to_svg(delays)),
+            source("delays"),
         ),
     }
+
+
+def build_charts(analysis: Analysis, tz: str) -> dict[str, Chart]:
+    """Render the charts to SVG data URIs (in this process)."""
+    svgs = draw_chart_svgs(analysis, tz)
+    return chart_views(analysis, tz, lambda chart_id: _chart_uri(svgs[chart_id]))
+
+
+#: How long to wait for the chart process before drawing the charts here instead.
+CHART_WORKER_TIMEOUT_S = 120.0
+
+
+def _chart_worker_usable() -> bool:
+    """Whether a forked helper process can draw the charts: Linux (fork is cheap and safe with
+    the libraries loaded here), at least two CPUs, no other thread in this process (forking a
+    threaded process can deadlock the child) and not already inside a worker process."""
+    import multiprocessing
+    import threading
+
+    return (
+        sys.platform.startswith("linux")
+        and len(os.sched_getaffinity(0)) >= 2
+        and threading.active_count() == 1
+        and multiprocessing.parent_process() is None
+    )
+
+
+def _chart_child(connection: Any, analysis: Analysis, tz: str) -> None:
+    """In the forked process: draw the charts, send them back (or the error's text)."""
+    import gc
+
+    gc.freeze()  # the inherited objects are alive: collecting over them would copy every page
+    try:
+        payload: tuple[str, Any] = ("ok", draw_chart_svgs(analysis, tz))
+    except BaseException as error:  # reported to the parent, which then draws them itself
+        payload = ("error", f"{type(error).__name__}: {error}")
+    connection.send(payload)
+    connection.close()
+
+
+#: URL scheme of a chart still being drawn, in the HTML that WeasyPrint renders (see LazyCharts.for_pdf).
+CHART_URL_SCHEME = "postmortem-chart"
+_PENDING_CHARTS: weakref.WeakValueDictionary[str, LazyCharts] = weakref.WeakValueDictionary()
+
+
+class LazyCharts(Mapping[str, Chart]):
+    """The report's charts, drawn while the caller goes on; the first lookup waits for them.
+
+    Drawing three matplotlib charts costs ~0.5 s of CPU (importing matplotlib, laying the
+    figures out, writing SVG), all of it independent of the rest of the rendering. Where
+    :func:`_chart_worker_usable`, a forked child process draws them meanwhile. The HTML report
+    looks them up (and waits) when its template is rendered; the PDF's HTML refers to them by
+    URL instead (:meth:`for_pdf`), so WeasyPrint parses and styles the document before it asks
+    for the pictures. Anywhere else, or if the child fails or times out, they are drawn here on
+    first use; the result is the same either way.
+    """
+
+    def __init__(self, analysis: Analysis, tz: str, *, background: bool | None = None) -> None:
+        self._analysis: Analysis | None = analysis
+        self._tz = tz
+        self._svgs: dict[str, str] | None = None
+        self._charts: dict[str, Chart] | None = None
+        self._process: Any = None
+        self._connection: Any = None
+        if background if background is not None else _chart_worker_usable():
+            self._start()
+
+    def _start(self) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        try:
+            process = context.Process(target=_chart_child, args=(sender, self._analysis, self._tz), daemon=True)
+            process.start()
+        except (OSError, AssertionError, ValueError):  # no fork here (limits, daemonic parent): draw them here
+            receiver.close()
+            return
+        finally:
+            sender.close()
+        self._process, self._connection = process, receiver
+        self._cleanup = weakref.finalize(self, _stop_chart_child, process, receiver)  # if never looked at
+
+    def _from_child(self) -> dict[str, str] | None:
+        process, connection = self._process, self._connection
+        if process is None:
+            return None
+        self._process = self._connection = None
+        try:
+            if not connection.poll(CHART_WORKER_TIMEOUT_S):
+                return None
+            status, value = connection.recv()
+        except (EOFError, OSError):  # the child died before answering
+            return None
+        finally:
+            self._cleanup()
+        return value if status == "ok" else None
+
+    def svgs(self) -> dict[str, str]:
+        """The charts' SVG text by id (waits for the child process, or draws them here)."""
+        if self._svgs is None:
+            assert self._analysis is not None
+            self._svgs = self._from_child() or draw_chart_svgs(self._analysis, self._tz)
+        return self._svgs
+
+    def _resolve(self) -> dict[str, Chart]:
+        if self._charts is None:
+            assert self._analysis is not None
+            svgs = self.svgs()
+            self._charts = chart_views(self._analysis, self._tz, lambda chart_id: _chart_uri(svgs[chart_id]))
+            self._analysis = None
+        return self._charts
+
+    def for_pdf(self) -> dict[str, Chart]:
+        """The charts for the HTML WeasyPrint renders: while the child process is still drawing,
+        each image is ``postmortem-chart:TOKEN/ID``, served by :func:`pending_chart_svg` (the
+        renderer's URL fetcher waits there); the token is random and lives as long as this object."""
+        if self._process is None or self._analysis is None:
+            return dict(self)
+        token = secrets.token_urlsafe(16)
+        _PENDING_CHARTS[token] = self
+        return chart_views(self._analysis, self._tz, lambda chart_id: f"{CHART_URL_SCHEME}:{token}/{chart_id}")
+
+    def __getitem__(self, key: str) -> Chart:
+        return self._resolve()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._resolve())
+
+    def __len__(self) -> int:
+        return len(self._resolve())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (self._resolve(),))  # pickled or deep-copied as the plain dict it stands for
+
+
+def pending_chart_svg(url: str) -> str | None:
+    """The SVG of a chart referred to by :meth:`LazyCharts.for_pdf` (None for any other URL,
+    or once those charts are gone)."""
+    scheme, _, rest = url.partition(":")
+    token, _, chart_id = rest.partition("/")
+    charts = _PENDING_CHARTS.get(token) if scheme == CHART_URL_SCHEME else None
+    return None if charts is None else charts.svgs().get(chart_id)
+
+
+def _stop_chart_child(process: Any, connection: Any) -> None:
+    connection.close()
+    if process.is_alive():
+        process.terminate()
+    process.join(5)
 
 
 def derive_title(analysis: Analysis, company: str, zone: tzinfo) -> str:
@@ -668,6 +842,7 @@ def derive_title(analysis: Analysis, company: str, zone: tzinfo) -> str:
 def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_charts: bool = True) -> ReportContext:
     """Everything the templates need, computed from one analysis."""
     meta = meta or ReportMeta()
+    charts: Mapping[str, Chart] = LazyCharts(analysis, meta.tz) if with_charts else {}  # first: drawn meanwhile
     zone = _zone(meta.tz)
     posts = analysis.posts
     thread = analysis.thread
@@ -719,7 +894,7 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
         ("Time window", format_duration(analysis.window_s)),
     )
     lessons = [_lesson_view(lesson, by_id, zone) for lesson in analysis.lessons]
-    events = _events(analysis, by_id, zone)
+    events, movers = _events(analysis, by_id, zone)
     return ReportContext(
         title=title,
         company=company,
@@ -739,13 +914,13 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
         summary=build_summary(analysis, zone, company),
         tiles=build_tiles(analysis),
         impact=impact,
-        charts=build_charts(analysis, meta.tz) if with_charts else {},
+        charts=charts,
         moments=_moments(analysis, by_id, zone),
         phases=_phases(analysis, zone),
         response_rows=_response_rows(analysis),
         business_hours=analysis.response.business_hours,
         complainants=_complainants(analysis, zone),
-        events=events[:TABLE_ROWS],
+        events=events,
         conversations=tuple(
             (
                 c.conversation_id,
@@ -758,7 +933,7 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
             for c in analysis.conversations[:CONVERSATION_ROWS]
         ),
         conversations_total=len(analysis.conversations),
-        movers=tuple(sorted((e for e in events if e.change != "\u2014"), key=lambda e: -abs(e.change_value))[:4]),
+        movers=movers,
         slowest=tuple(_post_view(row, zone, 160) for _, row in answered.head(TABLE_ROWS).iterrows()),
         unanswered=tuple(_post_view(row, zone, 160) for _, row in open_sorted.head(TABLE_ROWS).iterrows()),
         unanswered_total=len(open_posts),

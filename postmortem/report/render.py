@@ -1,14 +1,18 @@
 """Render a :class:`ReportContext` to HTML with Jinja2 and to PDF with WeasyPrint.
 
-WeasyPrint gets a URL fetcher that serves ``data:`` URIs and files inside the template
-folder only: post text is escaped by Jinja2, and even so nothing in a report can make the
-renderer reach the network or read other local files.
+WeasyPrint gets a URL fetcher that serves ``data:`` URIs, files inside the template folder
+and the report's own charts (``postmortem-chart:`` URLs with a random token, see
+:meth:`~postmortem.report.context.LazyCharts.for_pdf`) only: post text is escaped by Jinja2,
+and even so nothing in a report can make the renderer reach the network or read other local
+files.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +21,7 @@ from urllib.parse import unquote, urlparse
 import jinja2
 
 from postmortem.errors import UsageError
-from postmortem.report.context import ReportContext
+from postmortem.report.context import CHART_URL_SCHEME, LazyCharts, ReportContext, pending_chart_svg
 from postmortem.units import format_duration
 
 
@@ -38,12 +42,19 @@ def default_template_dir() -> Path:
     return package.parent / "report_templates"
 
 
+#: Every emoji holds at least one of these code points (a test checks the emoji package's list);
+#: accents, other scripts and typographic punctuation (U+2000-U+206F: dashes, quotes, "…") do not.
+_MAY_HOLD_EMOJI = re.compile("[\u00a9\u00ae\u203c\u2049\u2070-\U0010ffff]")
+
+
 def text_for_pdf(text: object) -> str:
     """Emoji as readable words (``[face with tears of joy]``): PDF fonts have no colour emoji."""
-    import emoji
-
     if not text:
         return ""
+    if isinstance(text, str) and (text.isascii() or _MAY_HOLD_EMOJI.search(text) is None):
+        return text  # no emoji possible: skips the scan (and, often, importing emoji's data)
+    import emoji
+
     return str(
         emoji.replace_emoji(str(text), replace=lambda _chars, data: "[" + data["en"].strip(":").replace("_", " ") + "]")
     )
@@ -69,6 +80,13 @@ def environment(template_dir: Path, *, for_pdf: bool = False) -> jinja2.Environm
     return env
 
 
+@functools.lru_cache(maxsize=8)
+def _shared_environment(template_dir: Path, for_pdf: bool) -> jinja2.Environment:
+    """:func:`environment`, made once per folder and variant: its templates are compiled once
+    per process (Jinja2 checks their files' times and recompiles any that changed)."""
+    return environment(template_dir, for_pdf=for_pdf)
+
+
 def render_html(
     ctx: ReportContext,
     template_dir: Path | None = None,
@@ -77,18 +95,42 @@ def render_html(
     paper: str = "A4",
     for_pdf: bool = False,
 ) -> str:
-    """The report as one self-contained HTML document (``for_pdf``: the variant WeasyPrint renders)."""
-    env = environment(template_dir or default_template_dir(), for_pdf=for_pdf)
+    """The report as one self-contained HTML document.
+
+    ``for_pdf``: the variant :func:`write_pdf_bytes` renders, where charts still being drawn
+    are referred to by URL; it is only meant for :func:`write_pdf_bytes` in this process.
+    """
+    env = _shared_environment(template_dir or default_template_dir(), for_pdf)
     values: dict[str, Any] = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)}
-    return env.get_template(template).render(ctx=ctx, paper=paper, for_pdf=for_pdf, **values)
+    if not for_pdf:
+        return env.get_template(template).render(ctx=ctx, paper=paper, for_pdf=for_pdf, **values)
+    # WeasyPrint renders this next. Charts that a child process is still drawing are referred to
+    # by URL (the fetcher below waits for them when WeasyPrint loads the images), so importing
+    # WeasyPrint, parsing and styling the document all happen meanwhile (context.LazyCharts).
+    import_weasyprint()
+    if isinstance(ctx.charts, LazyCharts):
+        values["charts"] = ctx.charts.for_pdf()
+    html = PdfHTML(env.get_template(template).render(ctx=ctx, paper=paper, for_pdf=for_pdf, **values))
+    html.charts = ctx.charts
+    return html
+
+
+class PdfHTML(str):
+    """The PDF variant of the report's HTML: a string that keeps the charts it refers to
+    alive until WeasyPrint has fetched them (see :meth:`LazyCharts.for_pdf`)."""
+
+    charts: object = None
 
 
 def safe_url_fetcher(allowed_root: Path) -> Any:
-    """A WeasyPrint URL fetcher serving ``data:`` URIs and files under ``allowed_root`` only.
+    """A WeasyPrint URL fetcher serving ``data:`` URIs, files under ``allowed_root`` and the
+    charts of a report being rendered (:func:`~postmortem.report.context.pending_chart_svg`) only.
 
-    Every refused URL is recorded in the fetcher's ``blocked`` list (tests read it).
+    Every refused URL is recorded in the fetcher's ``blocked`` list, every URL passed on to
+    WeasyPrint's own fetcher (``data:`` and template files) in ``served`` and every chart handed
+    over from memory in ``charts`` (tests read them).
     """
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     root = allowed_root.resolve()
 
@@ -99,9 +141,17 @@ def safe_url_fetcher(allowed_root: Path) -> Any:
             super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, timeout=1)
             self.blocked: list[str] = []
             self.served: list[str] = []
+            self.charts: list[str] = []
 
         def fetch(self, url: str, headers: Any = None) -> Any:
             parsed = urlparse(url)
+            if parsed.scheme == CHART_URL_SCHEME:  # a chart still being drawn: wait for it here
+                svg = pending_chart_svg(url)
+                if svg is None:
+                    self.blocked.append(url)
+                    raise BlockedFetch(f"blocked resource while rendering: {url[:80]}")
+                self.charts.append(url)
+                return URLFetcherResponse(url, svg.encode("utf-8"), {"Content-Type": "image/svg+xml"})
             allowed = parsed.scheme == "data"
             if parsed.scheme == "file":
                 target = Path(unquote(parsed.path)).resolve()
