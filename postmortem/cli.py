@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -120,18 +120,29 @@ def _say(message: str) -> None:
 
 
 @contextmanager
-def stage(label: str) -> Iterator[None]:
+def stage(label: str, *, animate: bool = True) -> Iterator[None]:
     """One step of a command: a spinner on a terminal (stderr), a timed log line with --verbose.
 
     Nothing is shown when stderr is not a terminal (cron, pipes) unless --verbose is given.
+    ``animate=False`` shows the label without a spinner: an animated one runs a thread, and
+    rendering forks a helper process for the charts only while no other thread runs.
     """
     started = time.perf_counter()
-    spinner = None
+    spinner: Any = None
     if not _state["quiet"] and sys.stderr.isatty():
         from rich.console import Console
 
-        spinner = Console(stderr=True).status(f"{label}\u2026", spinner="dots")
+        console = Console(stderr=True)
+        if animate:
+            spinner = console.status(f"{label}\u2026", spinner="dots")
+        else:
+            from rich.live import Live
+            from rich.text import Text
+
+            spinner = Live(Text(f"{label}\u2026"), console=console, auto_refresh=False, transient=True)
         spinner.start()
+        if not animate:
+            spinner.refresh()
     try:
         yield
     finally:
@@ -214,7 +225,7 @@ def report(
         render = api.RenderOptions(
             title=title, paper=paper, templates=templates, accent=accent, logo=logo, company_name=company_name
         )
-        with stage("rendering " + ", ".join(p.suffix.lstrip(".") or p.name for p in outputs.targets())):
+        with stage("rendering " + ", ".join(p.suffix.lstrip(".") or p.name for p in outputs.targets()), animate=False):
             written = api.write_report(analysis, outputs, render, force=force, mkdir=mkdir)
         r = analysis.response
         _say(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,26 @@ def test_help_does_not_import_heavy_libraries() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.strip() == "[]"
+
+
+def test_rendering_stage_shows_progress_without_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal the rendering stage shows its label without a spinner thread: the charts are
+    drawn by a forked process only while the CLI runs no other thread (report/context.py)."""
+    import io
+    import threading
+
+    from postmortem import cli
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setitem(cli._state, "quiet", False)
+    before = threading.active_count()
+    with cli.stage("rendering pdf", animate=False):
+        assert threading.active_count() == before
+    with cli.stage("analysing 3 posts"):
+        assert threading.active_count() == before + 1  # the animated spinner
+    assert "rendering pdf" in terminal.getvalue()
