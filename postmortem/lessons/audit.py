@@ -915,6 +915,8 @@ def _similar(words_a: set[str], words_b: set[str], key_a: str, key_b: str, thres
 
 def split_promises(posts: pd.DataFrame, replies: Sequence[ReplyAudit]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(kept, broken): promises of follow-up with / without a later company post to the same person."""
+    if not any(reply.has("follow_up_promise") and reply.addressed_to is not None for reply in replies):
+        return (), ()
     time_of = dict(zip(posts[ID].astype(str), posts[CREATED_AT], strict=True))
     index = company_posts_to(posts)
     kept: list[str] = []
@@ -936,6 +938,8 @@ def find_promotions(posts: pd.DataFrame, replies: Sequence[ReplyAudit]) -> tuple
     import numpy as np
 
     about_incident = {"apology", "empathy", "explanation", "solution", "next_steps", "offline"}
+    if not (posts[IS_COMPANY].astype(bool) & posts[PARENT_ID].isna()).any():
+        return ()  # no company post that is not a reply
     audits = {reply.post_id: reply for reply in replies}
     complaints = posts.loc[posts[ADDRESSED] & ((posts[ROLE] == ROLE_COMPLAINANT) | (posts[SENTIMENT] <= -0.05))]
     created = np.sort(complaints[CREATED_AT].to_numpy(dtype="datetime64[ns]"))
@@ -961,20 +965,15 @@ def find_resolved(posts: pd.DataFrame) -> tuple[str, ...]:
     Only people who had complained count: a bystander's "thanks for finally saying something"
     does not resolve anything.
     """
-    author_of = dict(zip(posts[ID].astype(str), posts[AUTHOR], strict=True))
     company_ids = set(posts.loc[posts[IS_COMPANY], ID].astype(str))
-    found = []
+    found: list[str] = []
     candidates = ~posts[IS_COMPANY] & posts[PARENT_ID].isin(company_ids) & (posts[ROLE] == ROLE_COMPLAINANT)
-    for row in posts.loc[candidates].itertuples(index=False):
+    if not candidates.any():
+        return ()
+    for row in posts.loc[candidates].itertuples(index=False):  # each answers a company post
         text, sentiment = str(getattr(row, TEXT)), float(getattr(row, SENTIMENT))
-        parent = str(getattr(row, PARENT_ID))
         still_complaining = COMPLAINT_WORDS.search(_normalise(text)) is not None
-        if (
-            parent in author_of
-            and sentiment > NEGATIVE_SENTIMENT
-            and RESOLVED_WORDS.search(text)
-            and not still_complaining
-        ):
+        if sentiment > NEGATIVE_SENTIMENT and RESOLVED_WORDS.search(text) and not still_complaining:
             found.append(str(getattr(row, ID)))
     return tuple(found)
 
