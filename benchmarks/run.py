@@ -390,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-timeout", type=float, default=900.0, help="cap on any stage's time limit (s)")
     args = parser.parse_args(argv)
     MAX_TIMEOUT[0] = args.max_timeout
+    CACHE.mkdir(parents=True, exist_ok=True)  # a fresh clone has none; the real slice is measured first
     stages = [s for s in args.stages.split(",") if s]
     unknown = set(stages) - set(STAGES)
     if unknown:
