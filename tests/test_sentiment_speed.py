@@ -582,3 +582,53 @@ def test_large_batches_use_processes_but_never_nested(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(multiprocessing, "parent_process", lambda: object())  # inside a worker
     assert not fv.use_processes(2, 30_000, fv.PARALLEL_THRESHOLD)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork split is used on Linux only")
+def test_fork_split_is_identical_and_used_for_medium_batches(sample: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Medium batches (SPLIT_THRESHOLD to PARALLEL_THRESHOLD distinct texts) score half in a
+    forked child: the same floats as one process, for both scorers."""
+    texts = list(dict.fromkeys(sample))[:3000]
+    assert len(texts) >= fv.SPLIT_THRESHOLD
+    calls: list[int] = []
+    real = fv.score_split_fork
+
+    def spy(score_chunk, batch):  # type: ignore[no-untyped-def]
+        calls.append(len(batch))
+        return real(score_chunk, batch)
+
+    monkeypatch.setattr(fv, "score_split_fork", spy)
+    monkeypatch.setattr(cs, "score_split_fork", spy)
+    monkeypatch.setattr(fv.os, "sched_getaffinity", lambda pid: {0, 1})
+    assert FastVaderScorer(workers=2).score(texts) == FastVaderScorer(workers=1).score(texts)
+    assert CustomerServiceScorer(workers=2).score(texts) == CustomerServiceScorer(workers=1).score(texts)
+    assert calls == [len(texts), len(texts)]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork split is used on Linux only")
+def test_fork_split_falls_back_when_the_child_fails(sample: list[str]) -> None:
+    import os
+
+    parent = os.getpid()
+    texts = list(dict.fromkeys(sample))[:200]
+
+    def chunk(batch: list[str]) -> list[float]:
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return FastVaderScorer(workers=1).score(batch)
+
+    assert fv.score_split_fork(chunk, texts) == FastVaderScorer(workers=1).score(texts)
+
+
+def test_no_fork_split_while_another_thread_runs() -> None:
+    import threading
+
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        assert not fv.use_fork_split(2, 5_000)
+    finally:
+        stop.set()
+        worker.join()
+    assert not fv.use_fork_split(1, 5_000) and not fv.use_fork_split(2, 10)

@@ -59,7 +59,9 @@ from postmortem.analysis.fast_vader import (
     distinct_new,
     gc_paused,
     score_in_processes,
+    score_split_fork,
     shared_engine,
+    use_fork_split,
     use_processes,
 )
 
@@ -927,6 +929,8 @@ class CustomerServiceScorer:
             return [self.layer.explain(t, with_vader=False).compound for t in texts]
         if use_processes(self.workers, len(texts), self.parallel_threshold):
             return score_in_processes(_score_chunk, texts, self.workers)
+        if use_fork_split(self.workers, len(texts)):
+            return score_split_fork(lambda part: _score_with(self.layer, part), texts)
         return _score_with(self.layer, texts)
 
     def explain(self, text: str) -> Explanation:
