@@ -8,7 +8,9 @@ environment, and ``review_markdown`` writes the short Markdown summary (``--md``
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
+import os
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -218,8 +220,23 @@ def report_command(s: ThreadSummary) -> str:
     return " ".join(shlex.quote(w) for w in words)
 
 
-def _where(s: ThreadSummary) -> str:
-    return f"{s.source} #{s.conversation_id}" if s.multi and s.conversation_id else s.source
+def _where(s: ThreadSummary, base: str | None = None) -> str:
+    """The thread's file (relative to ``base``, the inputs' common folder, when given) and its
+    conversation in a multi-conversation file."""
+    source = s.source
+    if base:
+        with contextlib.suppress(ValueError):
+            source = os.path.relpath(source, base)
+    return f"{source} #{s.conversation_id}" if s.multi and s.conversation_id else source
+
+
+def _common_folder(summaries: Sequence[ThreadSummary]) -> str | None:
+    """The folder all the threads' files are in (None if there is no common one)."""
+    try:
+        folder = os.path.commonpath([os.path.dirname(s.source) for s in summaries])
+    except ValueError:  # no thread, or absolute and relative paths mixed
+        return None
+    return folder or None
 
 
 def _value(key: str, kpis: Kpis) -> str:
@@ -427,13 +444,14 @@ def build_review_context(result: ReviewResult, *, charts: bool = True) -> Review
         for n, (s, sev) in enumerate(result.ranked[:WORST_SHOWN], start=1)
         if sev.score > 0
     )
+    base = _common_folder([s for s, _ in result.ranked[:THREAD_ROWS]])
     threads = tuple(
         ThreadRow(
             rank=n,
             score=sev.score,
             company=s.company,
-            where=_where(s),
-            started=format_time(s.period_at, zone),
+            where=_where(s, base),
+            started=s.period_at.astimezone(zone).strftime("%d %b %Y %H:%M"),  # wraps before the time
             posts=s.posts,
             answered=f"{s.answered}/{s.inbound}",
             first_response="never" if s.first_response_s is None and s.inbound else format_duration(s.first_response_s),
