@@ -15,6 +15,41 @@ RELAXED_GC = (50_000, 50, 1_000)
 
 
 @contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused inside the block (if it runs), enabled again after.
+
+    For bulk work that allocates millions of objects and no reference cycles (a load, a
+    scoring batch): reference counting frees everything, but the allocations alone would
+    trigger collections that walk every tracked object of the process, ever more of them.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def fork_usable() -> bool:
+    """Whether this process may fork a helper that runs Python code meanwhile: Linux, two or
+    more CPUs, no other thread (forking a threaded process can deadlock the child) and not
+    already inside a worker process (no nested parallelism)."""
+    import multiprocessing
+    import os
+    import sys
+    import threading
+
+    return (
+        sys.platform.startswith("linux")
+        and len(os.sched_getaffinity(0)) >= 2
+        and threading.active_count() == 1
+        and multiprocessing.parent_process() is None
+    )
+
+
+@contextmanager
 def relaxed_gc() -> Iterator[None]:
     """Collect cyclic garbage less often inside the block; restore the previous thresholds after."""
     before = gc.get_threshold()

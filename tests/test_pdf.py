@@ -110,7 +110,7 @@ def test_pdf_embeds_the_three_charts(bodybugg_analysis, monkeypatch, worker: boo
     from postmortem.report import context
     from postmortem.report.render import render_html, write_pdf_bytes
 
-    monkeypatch.setattr(context, "_chart_worker_usable", lambda: worker)
+    monkeypatch.setattr(context, "fork_usable", lambda: worker)
     ctx = context.build_context(bodybugg_analysis, context.ReportMeta())
     html = render_html(ctx, for_pdf=True)
     inline = html.count('src="data:image/svg+xml;base64,')

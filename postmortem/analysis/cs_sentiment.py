@@ -57,13 +57,13 @@ from postmortem.analysis.fast_vader import (
     FastVaderScorer,
     compound_from_sum,
     distinct_new,
-    gc_paused,
     score_in_processes,
     score_split_fork,
     shared_engine,
     use_fork_split,
     use_processes,
 )
+from postmortem.perf import gc_paused
 
 # --- neutralisation: (name, pattern over the joined lower-case tokens, group to zero) ----
 # Tokens inside the group named "z" (else the whole match) get valence 0.

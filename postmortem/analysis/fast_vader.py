@@ -30,15 +30,12 @@ on real texts (and that the lexicon read here is the reference's own).
 
 from __future__ import annotations
 
-import gc
 import math
 import os
 import re
 import string
-import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, compress, repeat
@@ -47,6 +44,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from vaderSentiment import vaderSentiment as _ref
+
+from postmortem.perf import fork_usable, gc_paused
 
 if TYPE_CHECKING:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -217,25 +216,6 @@ def _but_check(lowers: list[str], sentiments: list[float]) -> list[float]:
 
 
 _LINE_STARTS_BLANK = re.compile(r"\n\s")
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused for a bulk scoring call.
-
-    Scoring a batch allocates many short-lived lists and tuples and no reference cycles
-    (reference counting frees them all), but the allocations alone trigger collections that
-    scan every tracked object of the process, which grows with the caches; the collector
-    runs again as usual afterwards.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def load_lexicon(path: Path = LEXICON_FILE) -> dict[str, float]:
@@ -711,19 +691,9 @@ SPLIT_THRESHOLD = 1_000
 
 
 def use_fork_split(workers: int, distinct: int, threshold: int = SPLIT_THRESHOLD) -> bool:
-    """Whether to score half of a medium batch in a forked child: Linux, two or more workers
-    and CPUs, at least ``threshold`` texts, no other thread in this process (forking a
-    threaded process can deadlock the child) and not already inside a worker process."""
-    if workers <= 1 or distinct < threshold or not sys.platform.startswith("linux"):
-        return False
-    import multiprocessing
-    import threading
-
-    return (
-        len(os.sched_getaffinity(0)) >= 2
-        and threading.active_count() == 1
-        and multiprocessing.parent_process() is None
-    )
+    """Whether to score half of a medium batch in a forked child: two or more workers, at
+    least ``threshold`` texts, and :func:`~postmortem.perf.fork_usable`."""
+    return workers > 1 and distinct >= threshold and fork_usable()
 
 
 def score_split_fork(score_chunk: Callable[[list[str]], list[float]], texts: list[str]) -> list[float]:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import gc
 import html
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
@@ -114,22 +113,6 @@ class FormatSpec:
     parse: Callable[[RawInput, LoadOptions], Collection]
     folders: bool = False
     """True if the format can be a folder or zip archive."""
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector (if it runs) for a load.
-
-    A load allocates millions of objects (posts, strings, timestamps) and no reference
-    cycles; with the collector running, every few hundred allocations it would walk the
-    young objects and, ever more often, all of them (nearly half the time of a 1M-post load)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 class TimestampError(ValueError):

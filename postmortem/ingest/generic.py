@@ -40,10 +40,10 @@ from postmortem.ingest.common import (
     map_distinct,
     one_line,
     parse_timestamp,
-    paused_gc,
     slash_date_order,
 )
 from postmortem.model import POST_KINDS, Collection, Post
+from postmortem.perf import gc_paused
 
 REQUIRED = ("id", "parent_id", "author", "created_at", "text")
 OPTIONAL = ("author_name", "likes", "shares", "url", "platform", "kind", "is_company")
@@ -216,7 +216,7 @@ def _json_problem(exc: Exception) -> str:
 
 def parse_json(raw: RawInput, options: LoadOptions) -> Collection:
     """Parse generic JSON or JSON Lines."""
-    with paused_gc():
+    with gc_paused():
         return _parse_json(raw, options)
 
 
@@ -289,7 +289,7 @@ def parse_csv(raw: RawInput, options: LoadOptions) -> Collection:
     result, the coverage and every error are those of reading row by row
     (:func:`_parse_rows`).
     """
-    with paused_gc():
+    with gc_paused():
         return _parse_csv(raw, options)
 
 

@@ -24,9 +24,9 @@ from postmortem.ingest.common import (
     clean_text,
     company_flags,
     head_text,
-    paused_gc,
 )
 from postmortem.model import Collection, Post, Thread
+from postmortem.perf import gc_paused
 
 NAME = "twcs-csv"
 REQUIRED = ("tweet_id", "author_id", "inbound", "created_at", "text", "in_response_to_tweet_id")
@@ -154,7 +154,7 @@ def conversation_roots(posts: list[Post]) -> dict[str, str]:
 
 def parse(raw: RawInput, options: LoadOptions) -> Collection:
     """Parse a twcs CSV into one thread per conversation, each naming its company accounts."""
-    with paused_gc():
+    with gc_paused():
         return _parse(raw, options)
 
 

@@ -7,9 +7,7 @@
 from __future__ import annotations
 
 import base64
-import os
 import secrets
-import sys
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ import pandas as pd
 from postmortem import __version__
 from postmortem.analysis.results import Analysis, Lesson, SentimentEvent
 from postmortem.analysis.sentiment import classify
+from postmortem.perf import fork_usable
 from postmortem.timeline import (
     ADDRESSED,
     AUTHOR,
@@ -690,21 +689,6 @@ def build_charts(analysis: Analysis, tz: str) -> dict[str, Chart]:
 CHART_WORKER_TIMEOUT_S = 120.0
 
 
-def _chart_worker_usable() -> bool:
-    """Whether a forked helper process can draw the charts: Linux (fork is cheap and safe with
-    the libraries loaded here), at least two CPUs, no other thread in this process (forking a
-    threaded process can deadlock the child) and not already inside a worker process."""
-    import multiprocessing
-    import threading
-
-    return (
-        sys.platform.startswith("linux")
-        and len(os.sched_getaffinity(0)) >= 2
-        and threading.active_count() == 1
-        and multiprocessing.parent_process() is None
-    )
-
-
 def _chart_child(connection: Any, analysis: Analysis, tz: str) -> None:
     """In the forked process: draw the charts, send them back (or the error's text)."""
     import gc
@@ -728,7 +712,7 @@ class LazyCharts(Mapping[str, Chart]):
 
     Drawing three matplotlib charts costs ~0.5 s of CPU (importing matplotlib, laying the
     figures out, writing SVG), all of it independent of the rest of the rendering. Where
-    :func:`_chart_worker_usable`, a forked child process draws them meanwhile. The HTML report
+    :func:`~postmortem.perf.fork_usable`, a forked child process draws them meanwhile. The HTML report
     looks them up (and waits) when its template is rendered; the PDF's HTML refers to them by
     URL instead (:meth:`for_pdf`), so WeasyPrint parses and styles the document before it asks
     for the pictures. Anywhere else, or if the child fails or times out, they are drawn here on
@@ -742,7 +726,7 @@ class LazyCharts(Mapping[str, Chart]):
         self._charts: dict[str, Chart] | None = None
         self._process: Any = None
         self._connection: Any = None
-        if background if background is not None else _chart_worker_usable():
+        if background if background is not None else fork_usable():
             self._start()
 
     def _start(self) -> None:
