@@ -144,7 +144,18 @@ def resolution_post(posts: pd.DataFrame) -> tuple[pd.Series | None, str]:
     return replies.iloc[-1], "last company reply"
 
 
-def compute_phases(posts: pd.DataFrame, windows: pd.DataFrame, window_s: float) -> tuple[Phase, ...]:
+Peak = tuple[pd.Timestamp, pd.Timestamp, int] | None
+Resolution = tuple[pd.Series | None, str]
+
+
+def compute_phases(
+    posts: pd.DataFrame,
+    windows: pd.DataFrame,
+    window_s: float,
+    *,
+    peak: Peak | None = None,
+    resolution: Resolution | None = None,
+) -> tuple[Phase, ...]:
     """Trigger, escalation, response and decay/resolution as consecutive intervals, plus the peak window.
 
     Trigger: the first complaint's window. Escalation: from there to the company's first
@@ -166,12 +177,12 @@ def compute_phases(posts: pd.DataFrame, windows: pd.DataFrame, window_s: float) 
             spans.append(("escalation", trigger_end, first_reply))
         spans.append(("response", first_reply, max(last_reply, first_reply)))
         if end > last_reply:
-            _, basis = resolution_post(posts)
+            _, basis = resolution or resolution_post(posts)
             spans.append(("resolution" if basis != "last company reply" else "decay", last_reply, end))
     elif end > trigger_end:
         spans.append(("escalation", trigger_end, end))
     phases = [_phase(posts, name, start, stop) for name, start, stop in spans]
-    peak = peak_window(windows, window_s)
+    peak = peak or peak_window(windows, window_s)
     if peak is not None:
         phases.append(_phase(posts, "peak", peak[0], peak[1]))
     return tuple(phases)
@@ -205,6 +216,9 @@ def compute_moments(
     lowest_post: str | None,
     worst_reply: str | None = None,
     apology: str | None = None,
+    *,
+    peak: Peak | None = None,
+    resolution: Resolution | None = None,
 ) -> tuple[KeyMoment, ...]:
     """Key moments with post ids, in time order (see docs/metrics.md)."""
     found: list[tuple[str, str, pd.Series | None]] = []
@@ -227,7 +241,7 @@ def compute_moments(
     found.append(("worst_company_reply", "Worst company reply", by_id(worst_reply)))
     apology_row = _first_matching(posts, posts[IS_COMPANY], _APOLOGY) if apology is None else by_id(apology)
     found.append(("apology", "First apology", apology_row))
-    peak = peak_window(windows, window_s)
+    peak = peak or peak_window(windows, window_s)
     if peak is not None:
         inside = posts.loc[(posts[CREATED_AT] >= peak[0]) & (posts[CREATED_AT] < peak[1])]
         if len(inside):
@@ -237,9 +251,9 @@ def compute_moments(
             )
             found.append(("peak", f"Peak ({peak[2]} post{'s' if peak[2] != 1 else ''} in one window)", most.iloc[0]))
     found.append(("lowest_sentiment", "Lowest crowd mood", by_id(lowest_post)))
-    resolution, basis = resolution_post(posts)
-    if resolution is not None:
-        found.append(("resolution", f"Resolution ({basis})", resolution))
+    resolved, basis = resolution or resolution_post(posts)
+    if resolved is not None:
+        found.append(("resolution", f"Resolution ({basis})", resolved))
     found.append(("last_word", "Last word", posts.iloc[-1] if len(posts) else None))
     moments = [
         KeyMoment(kind=kind, label=label, post_id=str(row[ID]), at=row[CREATED_AT].to_pydatetime())
@@ -260,9 +274,12 @@ def compute_timeline(
 ) -> TimelineStats:
     """Phases, key moments and the peak window of an analysed thread."""
     peak = peak_window(windows, window_s)
+    resolution = resolution_post(posts)
     return TimelineStats(
-        phases=compute_phases(posts, windows, window_s),
-        moments=compute_moments(posts, windows, window_s, lowest_post, worst_reply, apology),
+        phases=compute_phases(posts, windows, window_s, peak=peak, resolution=resolution),
+        moments=compute_moments(
+            posts, windows, window_s, lowest_post, worst_reply, apology, peak=peak, resolution=resolution
+        ),
         peak_start=None if peak is None else peak[0].to_pydatetime(),
         peak_posts=0 if peak is None else peak[2],
     )
