@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from postmortem.timeline import (
     DEPTH,
     ID,
     ORPHAN,
     PARENT_ID,
     ROOT_ID,
+    _depth_and_root,
     effective_parents,
     identify_company,
     mentions,
+    reply_tree,
     to_frame,
 )
 from tests.conftest import make_thread
@@ -38,6 +43,35 @@ def test_reply_cycle_is_cut_at_its_earliest_post() -> None:
 
 def test_self_reply_becomes_root() -> None:
     assert effective_parents(["a"], ["a"]) == [None]
+
+
+def _reference_tree(ids: list[str], declared: list[str | None]) -> tuple[object, ...]:
+    parents = effective_parents(ids, declared)
+    return (parents, *_depth_and_root(ids, parents))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_reply_tree_matches_the_dictionary_walk(data: st.DataObject) -> None:
+    """The array version (unique ids, parents first) and the fallbacks (cycles, replies before
+    their parent, duplicate ids, missing parents, self-replies) give the reference result."""
+    n = data.draw(st.integers(1, 40))
+    ids = data.draw(st.lists(st.sampled_from([f"p{i}" for i in range(n + 3)]), min_size=n, max_size=n))
+    if data.draw(st.booleans()):
+        ids = list(dict.fromkeys(ids))  # mostly unique
+    pool = [*ids, "missing", None]
+    ordered = data.draw(st.booleans())
+    declared = [
+        data.draw(st.sampled_from([*ids[:k], "missing", None] if ordered and k else pool)) for k in range(len(ids))
+    ]
+    assert reply_tree(ids, declared) == _reference_tree(ids, declared)
+
+
+def test_reply_tree_deep_chain() -> None:
+    ids = [str(i) for i in range(5000)]
+    declared = [None, *ids[:-1]]
+    parents, depth, root = reply_tree(ids, declared)
+    assert depth == list(range(5000)) and set(root) == {"0"} and parents == declared
 
 
 def test_mentions_are_normalised() -> None:
