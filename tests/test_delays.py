@@ -16,9 +16,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from postmortem.analysis import AnalysisOptions, analyse
-from postmortem.timeline import ADDRESSED, ANSWERED_BY, ID, RESPONSE_S, ROLE
+from postmortem.analysis.delays import _first_company_reply_loop, first_company_reply
+from postmortem.timeline import ADDRESSED, ANSWERED_BY, AUTHOR, ID, IS_COMPANY, RESPONSE_S, ROLE, to_frame
 from tests.conftest import make_thread
 
 
@@ -87,3 +90,22 @@ def test_self_reply_by_customer_is_not_an_answer() -> None:
     thread = make_thread([("1", None, "cust", 0, "@shop help"), ("2", "1", "cust", 5, "anyone?")], company=("shop",))
     posts = analyse(thread).posts.set_index(ID)
     assert math.isnan(posts.loc["1", RESPONSE_S])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_first_company_reply_matches_the_post_by_post_walk(data: st.DataObject) -> None:
+    """The level-at-a-time version agrees with the one-post-at-a-time reference, ties included
+    (several company replies at the same minute, replies stamped before their parent)."""
+    n = data.draw(st.integers(1, 30))
+    rows = []
+    for k in range(n):
+        parent = data.draw(st.one_of(st.none(), st.integers(0, k - 1).map(str))) if k else None
+        author = data.draw(st.sampled_from(["acme", "ann", "bob"]))
+        rows.append((str(k), parent, author, data.draw(st.integers(0, 20)), "text"))
+    posts = to_frame(make_thread(rows))
+    posts[IS_COMPANY] = posts[AUTHOR] == "acme"
+    fast_ids, fast_delays = first_company_reply(posts)
+    slow_ids, slow_delays = _first_company_reply_loop(posts)
+    assert fast_ids == slow_ids
+    assert [None if math.isnan(d) else d for d in fast_delays] == [None if math.isnan(d) else d for d in slow_delays]
