@@ -11,7 +11,7 @@ import pandas as pd
 from postmortem.analysis.business import parse_business_hours
 from postmortem.analysis.delays import annotate_responses, compute_response, conversation_breakdown, enrich_response
 from postmortem.analysis.events import compute_amplification, largest_drops, reply_events
-from postmortem.analysis.phases import INTENT, classify_intents, first_complaint, resolution_post
+from postmortem.analysis.phases import INTENT, classify_intents, contains_where, first_complaint, resolution_post
 from postmortem.analysis.results import Analysis, AnalysisOptions, Lesson, ResponseStats, SentimentStats
 from postmortem.analysis.sentiment import (
     NEGATIVE_THRESHOLD,
@@ -66,7 +66,9 @@ def mark_addressed(posts: pd.DataFrame, company: CompanyAccounts) -> pd.Series:
     names = [h for h in company.handles if h]
     if names:
         pattern = "|".join(re.escape(h) for h in sorted(names, key=len, reverse=True))
-        named = posts[TEXT].str.contains(rf"(?<![\w]){pattern}(?!\w)", case=False, regex=True, na=False)
+        # Only posts not already addressed by position need reading.
+        undecided = ~is_company & ~root & ~replies_to_company
+        named = contains_where(posts[TEXT].fillna(""), undecided, re.compile(rf"(?<![\w]){pattern}(?!\w)", re.I))
     else:
         named = pd.Series(False, index=posts.index)
     return (~is_company) & (root | replies_to_company | named)

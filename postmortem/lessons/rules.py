@@ -305,7 +305,14 @@ def build_facts(analysis: Analysis, audit: ThreadAudit, complaints: pd.DataFrame
 def inbound_complaints(posts: pd.DataFrame) -> pd.DataFrame:
     """Posts addressed to the company that read as complaints (not thanks or praise)."""
     inbound = posts.loc[posts[ADDRESSED]]
-    keep = [is_complaint(str(t), float(s)) for t, s in zip(inbound[TEXT], inbound[SENTIMENT], strict=True)]
+    seen: dict[tuple[str, float], bool] = {}  # retweets and copies: each distinct (text, score) read once
+    keep = []
+    for text, score in zip(inbound[TEXT].tolist(), inbound[SENTIMENT].tolist(), strict=True):
+        key = (str(text), float(score))
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = is_complaint(*key)
+        keep.append(found)
     return inbound.loc[keep]
 
 
