@@ -11,12 +11,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from postmortem import __version__
-from postmortem.errors import EXIT_INTERNAL, PostmortemError
+from postmortem.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, PostmortemError
 
 T = TypeVar("T")
 
@@ -103,6 +103,8 @@ def _run(action: Callable[[], T]) -> T:
         raise typer.Exit(exc.exit_code) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
+    except BrokenPipeError:  # whoever read stdout stopped reading: nothing to report, and no one to tell
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
     except Exception as exc:
         if _state["debug"]:
             raise
@@ -481,9 +483,35 @@ def formats() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (also ``python -m postmortem``): runs the command, then ends
+    the process at once (see :func:`exit_now`)."""
     try:
         app()
+        code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        sys.exit(code)
+    exit_now(code)
+
+
+def exit_now(code: int) -> NoReturn:
+    """Flush the output streams, stop any helper process still running, and end the process
+    without the interpreter's teardown.
+
+    By now every output file is written atomically and fsynced. What is skipped is freeing,
+    one by one, every object the run made: measured 0.4 s after a 10k-post PDF report (14 % of
+    the run) and more after a large review. Nothing the command promised is left undone:
+    streams are flushed here, and the process pools are closed by the code that used them.
+    """
+    import os
+
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stdout piped into `head`, say, which has stopped reading
+        code = code or EXIT_BROKEN_PIPE
+    processes = sys.modules.get("multiprocessing")
+    if processes is not None:
+        for child in processes.active_children():  # e.g. a chart process after an error
+            child.terminate()
+            child.join(1)
+    os._exit(code)

@@ -9,6 +9,8 @@ EXIT_INTERNAL = 1
 EXIT_USAGE = 2
 EXIT_BAD_INPUT = 3
 EXIT_PARTIAL = 4
+EXIT_BROKEN_PIPE = 141
+"""The reader of stdout went away (e.g. ``postmortem formats | head -1``): 128 + SIGPIPE, as shells report it."""
 
 
 class PostmortemError(Exception):

@@ -116,3 +116,32 @@ def test_rendering_stage_shows_progress_without_a_thread(monkeypatch: pytest.Mon
     with cli.stage("analysing 3 posts"):
         assert threading.active_count() == before + 1  # the animated spinner
     assert "rendering pdf" in terminal.getvalue()
+
+
+def test_console_script_exits_at_once_with_its_output_written(tmp_path: Path) -> None:
+    """``main`` skips the interpreter's teardown (os._exit): the exit code, the flushed
+    stdout and the atomically written file must all still be there."""
+    import subprocess
+
+    out = tmp_path / "m.json"
+    source = REPO / "tests" / "data" / "generic" / "small.csv"
+    args = ["report", str(source), "--no-pdf", "--json", str(out), "--company", "AcmeCo"]
+    done = subprocess.run([sys.executable, "-m", "postmortem", *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["response"]["inbound"] == 4
+    assert str(out) in done.stdout  # the summary printed before the fast exit reached the pipe
+    again = subprocess.run([sys.executable, "-m", "postmortem", *args], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_a_closed_stdout_is_not_an_internal_error() -> None:
+    import subprocess
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "postmortem", "formats"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # like `| head -0`: the reader is gone before anything is written
+    with child.stderr:
+        error = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 141 and error == ""
