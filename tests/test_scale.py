@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from postmortem import api
 from postmortem.analysis import analyse
 from postmortem.model import Post, Source, Thread
-from postmortem.report.context import AUDIT_ROWS, TABLE_ROWS, TREE_ROWS, ReportMeta, build_context
+from postmortem.report.context import AUDIT_ROWS, TABLE_ROWS, TREE_ROWS, TREE_SAMPLE_ROWS, ReportMeta, build_context
 from tests.conftest import T0
 
 COMPLAINTS = [
@@ -65,7 +65,7 @@ def big_analysis():
 
 def test_context_is_bounded(big_analysis) -> None:
     ctx = build_context(big_analysis, ReportMeta(), with_charts=False)
-    assert len(ctx.conversation) <= TREE_ROWS and ctx.conversation_omitted == 3000 - len(ctx.conversation)
+    assert len(ctx.conversation) <= TREE_SAMPLE_ROWS and ctx.conversation_omitted == 3000 - len(ctx.conversation)
     assert len(ctx.audit) <= AUDIT_ROWS < ctx.audit_total
     assert len(ctx.unanswered) <= TABLE_ROWS and len(ctx.slowest) <= TABLE_ROWS
     assert len(ctx.events) <= TABLE_ROWS
@@ -86,3 +86,21 @@ def test_letter_paper(small_analysis, tmp_path: Path) -> None:
     api.write_report(small_analysis, api.Outputs(pdf=out), api.RenderOptions(paper="Letter"))
     box = PdfReader(out).pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)  # 8.5 x 11 in
+
+
+def test_a_thread_that_fits_shows_its_whole_conversation() -> None:
+    """Up to TREE_ROWS posts the tree is whole; a longer thread gets the TREE_SAMPLE_ROWS sample."""
+    fits = build_context(analyse(synthetic_thread(TREE_ROWS)), ReportMeta(), with_charts=False)
+    assert len(fits.conversation) == TREE_ROWS and fits.conversation_omitted == 0
+    longer = build_context(analyse(synthetic_thread(TREE_ROWS + 1)), ReportMeta(), with_charts=False)
+    assert len(longer.conversation) <= TREE_SAMPLE_ROWS and longer.conversation_omitted == TREE_ROWS + 1 - len(
+        longer.conversation
+    )
+
+
+def test_audit_shows_one_post_of_each_canned_text(big_analysis) -> None:
+    ctx = build_context(big_analysis, ReportMeta(), with_charts=False)
+    group_of = {pid: n for n, group in enumerate(big_analysis.audit.canned_groups) for pid in group}
+    assert big_analysis.audit.canned_groups, "the synthetic company answers with templates"
+    shown = [group_of[a.post.id] for a in ctx.audit if a.post.id in group_of]
+    assert shown and len(shown) == len(set(shown))

@@ -43,6 +43,10 @@ from postmortem.units import format_duration
 DEFAULT_ACCENT = "#0b4f8a"
 QUOTE_CHARS = 280
 TREE_ROWS = 120
+"""A thread of up to this many posts is shown whole in "The conversation" (a typical incident)."""
+TREE_SAMPLE_ROWS = 60
+"""A longer thread shows this many rows of its most active branches (three pages): a sample to
+read, not a record; the CSV export holds every post."""
 TABLE_ROWS = 12
 CONVERSATION_ROWS = 40
 
@@ -178,7 +182,9 @@ FLAG_LABELS = {
     "customer_burden": "pushed work onto the customer",
 }
 BAD_FLAGS = frozenset({"sarcasm", "arguing", "made_light", "no_problem", "customer_burden"})
-AUDIT_ROWS = 60
+AUDIT_ROWS = 30
+"""Company posts audited one by one in the report (five pages), the ones that went badly first;
+the JSON export holds every reply's audit."""
 
 
 @dataclass(frozen=True)
@@ -553,7 +559,8 @@ def _amplification_rows(analysis: Analysis, zone: tzinfo) -> list[tuple[str, str
 
 
 def _audit(analysis: Analysis, by_id: RowsById, zone: tzinfo) -> tuple[AuditView, ...]:
-    """Company posts with their audit, the ones that went badly first, then in time order."""
+    """Company posts with their audit, the ones that went badly first, then in time order; one
+    post of each canned text (the audit notes above them count the copies)."""
     audit = analysis.audit
     if audit is None:
         return ()
@@ -562,8 +569,20 @@ def _audit(analysis: Analysis, by_id: RowsById, zone: tzinfo) -> tuple[AuditView
         (r for r in audit.replies if r.post_id in by_id),
         key=lambda r: (order.get(r.verdict, 1), by_id.created_at(r.post_id)),
     )
+    group_of = {post_id: n for n, group in enumerate(audit.canned_groups) for post_id in group}
+    shown_groups: set[int] = set()
+    chosen = []
+    for r in replies:
+        group = group_of.get(r.post_id)
+        if group is not None:
+            if group in shown_groups:
+                continue
+            shown_groups.add(group)
+        chosen.append(r)
+        if len(chosen) == AUDIT_ROWS:
+            break
     views = []
-    for r in replies[:AUDIT_ROWS]:
+    for r in chosen:
         good = tuple((FLAG_LABELS.get(f.name, f.name), f.evidence) for f in r.flags if f.name not in BAD_FLAGS)
         bad = tuple((FLAG_LABELS.get(f.name, f.name), f.evidence) for f in r.flags if f.name in BAD_FLAGS)
         views.append(
@@ -836,7 +855,7 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
     answered = posts.loc[posts[RESPONSE_S].notna()].sort_values(RESPONSE_S, ascending=False)
     open_posts = posts.loc[posts[ADDRESSED] & posts[RESPONSE_S].isna()]
     open_sorted = open_posts.assign(_c=open_posts[ROLE] != ROLE_COMPLAINANT).sort_values(["_c", CREATED_AT])
-    tree_ids, omitted = conversation_rows(posts)
+    tree_ids, omitted = conversation_rows(posts, TREE_ROWS if len(posts) <= TREE_ROWS else TREE_SAMPLE_ROWS)
     generated = meta.generated_at or datetime.now(UTC)
     title = meta.title or derive_title(analysis, company, zone)
     engagement = []
