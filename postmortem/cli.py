@@ -250,7 +250,6 @@ def _duration(seconds: float) -> str:
     return format_duration(seconds)
 
 
-# --- to paste into postmortem/cli.py (after `report`) -------------------------------------
 @app.command()
 def inspect(
     thread_file: Annotated[Path, typer.Argument(help="The exported thread: a file, folder or zip archive.")],
