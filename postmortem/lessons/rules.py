@@ -16,11 +16,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from postmortem.analysis.results import Analysis, Lesson
 from postmortem.errors import UsageError
 from postmortem.lessons.audit import FLAG_NAMES, STRATEGIES, ReplyAudit, ThreadAudit, is_complaint
+from postmortem.perf import map_distinct
 from postmortem.timeline import ADDRESSED, AUTHOR, AUTHOR_HANDLE, ID, RESPONSE_S, ROLE, SENTIMENT, TEXT
 from postmortem.units import format_duration
 
@@ -304,16 +306,12 @@ def build_facts(analysis: Analysis, audit: ThreadAudit, complaints: pd.DataFrame
 
 def inbound_complaints(posts: pd.DataFrame) -> pd.DataFrame:
     """Posts addressed to the company that read as complaints (not thanks or praise)."""
-    inbound = posts.loc[posts[ADDRESSED]]
-    seen: dict[tuple[str, float], bool] = {}  # retweets and copies: each distinct (text, score) read once
-    keep = []
-    for text, score in zip(inbound[TEXT].tolist(), inbound[SENTIMENT].tolist(), strict=True):
-        key = (str(text), float(score))
-        found = seen.get(key)
-        if found is None:
-            found = seen[key] = is_complaint(*key)
-        keep.append(found)
-    return inbound.loc[keep]
+    where = np.flatnonzero(posts[ADDRESSED].to_numpy(dtype=bool))
+    texts, scores = posts[TEXT].to_numpy()[where].tolist(), posts[SENTIMENT].to_numpy()[where].tolist()
+    keys = [(str(t), float(s)) for t, s in zip(texts, scores, strict=True)]
+    keep = np.zeros(len(posts), dtype=bool)
+    keep[where] = map_distinct(lambda key: is_complaint(*key), keys)  # each (text, score) read once
+    return posts.loc[keep]
 
 
 def _number(value: object) -> Value:
