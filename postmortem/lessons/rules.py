@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -328,20 +329,31 @@ def _audit_facts(audit: ThreadAudit) -> dict[str, Value]:
         "replies.went_badly": float(sum(r.verdict == "went_badly" for r in replies)),
     }
     uncreditable = _uncreditable(audit)
-    # (flag names, creditable, is a reply, answers a complaint) per audited post, computed once
-    rows = [
-        (frozenset(f.name for f in r.flags), _creditable(r, uncreditable), r.parent_id is not None, r.answers_complaint)
-        for r in audit.replies
-    ]
+    # One pass over the audited posts: per flag, how many carry it, are creditable, are replies,
+    # and are replies to a complaint; per strategy, how many use it.
+    carrying: Counter[str] = Counter()
+    good: Counter[str] = Counter()
+    in_replies: Counter[str] = Counter()
+    to_complaints: Counter[str] = Counter()
+    strategies: Counter[str] = Counter()
+    for r in audit.replies:
+        strategies[r.strategy] += 1
+        names = {f.name for f in r.flags}
+        if not names:
+            continue
+        creditable, is_reply = _creditable(r, uncreditable), r.parent_id is not None
+        for name in names:
+            carrying[name] += 1
+            good[name] += creditable
+            in_replies[name] += is_reply
+            to_complaints[name] += is_reply and r.answers_complaint
     for flag in FLAG_NAMES:
-        carrying = [row for row in rows if flag in row[0]]
-        facts[f"audit.count.{flag}"] = float(len(carrying))
-        facts[f"audit.good.{flag}"] = float(sum(row[1] for row in carrying))
-        in_replies = [row for row in carrying if row[2]]
-        facts[f"audit.share.{flag}"] = len(in_replies) / len(replies) if replies else None
-        facts[f"audit.complaints.{flag}"] = float(sum(row[3] for row in in_replies))
+        facts[f"audit.count.{flag}"] = float(carrying[flag])
+        facts[f"audit.good.{flag}"] = float(good[flag])
+        facts[f"audit.share.{flag}"] = in_replies[flag] / len(replies) if replies else None
+        facts[f"audit.complaints.{flag}"] = float(to_complaints[flag])
     for strategy in STRATEGIES:
-        facts[f"audit.strategy.{strategy}"] = float(sum(r.strategy == strategy for r in audit.replies))
+        facts[f"audit.strategy.{strategy}"] = float(strategies[strategy])
     groups = audit.canned_groups
     facts["audit.canned.groups"] = float(len(groups))
     facts["audit.canned.posts"] = float(sum(len(g) for g in groups))
