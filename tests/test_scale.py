@@ -104,3 +104,11 @@ def test_audit_shows_one_post_of_each_canned_text(big_analysis) -> None:
     assert big_analysis.audit.canned_groups, "the synthetic company answers with templates"
     shown = [group_of[a.post.id] for a in ctx.audit if a.post.id in group_of]
     assert shown and len(shown) == len(set(shown))
+
+
+def test_canned_replies_are_one_note(big_analysis) -> None:
+    ctx = build_context(big_analysis, ReportMeta(), with_charts=False)
+    canned = [n for n in ctx.audit_notes if n.startswith("Canned replies:")]
+    groups = big_analysis.audit.canned_groups
+    assert len(canned) == 1 and f"{len(groups)} texts" in canned[0]
+    assert f"{len(groups[0])} \u00d7 (posts {', '.join(groups[0][:4])}" in canned[0]  # largest first

@@ -183,6 +183,8 @@ FLAG_LABELS = {
 }
 BAD_FLAGS = frozenset({"sarcasm", "arguing", "made_light", "no_problem", "customer_burden"})
 AUDIT_ROWS = 30
+CANNED_NOTE_GROUPS = 8
+"""Canned texts listed (largest first) in the reply audit's note about them."""
 """Company posts audited one by one in the report (five pages), the ones that went badly first;
 the JSON export holds every reply's audit."""
 
@@ -605,8 +607,18 @@ def _audit_notes(analysis: Analysis) -> tuple[str, ...]:
     if audit is None:
         return ()
     notes = []
-    for group in audit.canned_groups:
-        notes.append(f"{len(group)} identical or near-identical replies: posts {', '.join(group[:8])}.")
+    groups = audit.canned_groups  # largest first
+    if groups:
+        listed = []
+        for group in groups[:CANNED_NOTE_GROUPS]:
+            ids = ", ".join(group[:4]) + (", \u2026" if len(group) > 4 else "")
+            listed.append(f"{len(group)} \u00d7 (posts {ids})")
+        more = f"; and {len(groups) - CANNED_NOTE_GROUPS} more" if len(groups) > CANNED_NOTE_GROUPS else ""
+        notes.append(
+            f"Canned replies: {len(groups)} texts went word for word (or nearly) to several people, "
+            f"{sum(len(g) for g in groups):,} posts in all; the cards below show each such text at most once. "
+            f"{'; '.join(listed)}{more}."
+        )
     if audit.broken_promises:
         notes.append(f"Promised follow-up never came: posts {', '.join(audit.broken_promises[:8])}.")
     if audit.kept_promises:
