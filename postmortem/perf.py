@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -130,3 +130,19 @@ def map_distinct(function: Callable[[H], R], values: Sequence[H]) -> list[R]:
     else:
         results = {v: function(v) for v in distinct}
     return [results[v] for v in values]
+
+
+class Pending(Generic[A]):
+    """A result being computed elsewhere (worker processes): call it once to wait for it;
+    :meth:`cancel` if it will never be wanted (then the workers are stopped)."""
+
+    def __init__(self, finish: Callable[[], A], cancel: Callable[[], None] | None = None) -> None:
+        self._finish = finish
+        self._cancel = cancel
+
+    def __call__(self) -> A:
+        return self._finish()
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel()

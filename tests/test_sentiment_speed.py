@@ -632,3 +632,34 @@ def test_no_fork_split_while_another_thread_runs() -> None:
         stop.set()
         worker.join()
     assert not fv.use_fork_split(1, 5_000) and not fv.use_fork_split(2, 10)
+
+
+@pytest.mark.parametrize("make", [FastVaderScorer, CustomerServiceScorer])
+def test_scoring_in_the_background_is_identical(make: type, sample: list[str]) -> None:
+    """analyse() starts a big batch on the worker processes and builds its frame meanwhile:
+    the scores are the ones score() gives, a small batch is simply scored on demand, and a
+    cancelled batch leaves no worker behind."""
+    from postmortem.analysis.sentiment import start_scoring
+
+    texts = sample[:800] + sample[:100]
+    expected = make(workers=1).score(texts)
+    pending = start_scoring(make(workers=2, parallel_threshold=50), texts)
+    assert pending() == expected
+    assert start_scoring(make(workers=2), texts)() == expected  # below the threshold: on demand
+    cancelled = start_scoring(make(workers=2, parallel_threshold=50), texts)
+    cancelled.cancel()
+    import multiprocessing
+
+    assert not multiprocessing.active_children()
+
+
+def test_start_scoring_accepts_any_scorer() -> None:
+    from postmortem.analysis.sentiment import start_scoring
+
+    class Constant:
+        method = "constant"
+
+        def score(self, texts: list[str]) -> list[float]:
+            return [0.5] * len(texts)
+
+    assert start_scoring(Constant(), ["a", "b"])() == [0.5, 0.5]

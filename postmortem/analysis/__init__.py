@@ -18,6 +18,7 @@ from postmortem.analysis.sentiment import (
     SentimentScorer,
     compute_sentiment,
     crowd_rolling,
+    start_scoring,
 )
 from postmortem.errors import UsageError
 from postmortem.ingest.common import parse_zone
@@ -137,10 +138,16 @@ def analyse(
             raise UsageError(
                 f"unknown sentiment mode {options.sentiment!r}; choose {' or '.join(SENTIMENT_MODES)}"
             ) from exc
-    posts = to_frame(thread)
-    company = identify_company(thread, options.company)
-    posts[IS_COMPANY] = posts[AUTHOR].isin(company.handles)
-    posts[SENTIMENT] = np.array(scorer.score(posts[TEXT].tolist()), dtype="float64")
+    # A big thread's texts are scored by worker processes while the frame is built here.
+    scores = start_scoring(scorer, [post.text for post in thread.posts])  # the frame's order
+    try:
+        posts = to_frame(thread)
+        company = identify_company(thread, options.company)
+        posts[IS_COMPANY] = posts[AUTHOR].isin(company.handles)
+    except BaseException:
+        scores.cancel()
+        raise
+    posts[SENTIMENT] = np.array(scores(), dtype="float64")
     posts[ADDRESSED] = mark_addressed(posts, company)
     posts[ROLE] = assign_roles(posts)
     posts[INTENT] = classify_intents(posts)

@@ -57,13 +57,14 @@ from postmortem.analysis.fast_vader import (
     FastVaderScorer,
     compound_from_sum,
     distinct_new,
+    score_in_background,
     score_in_processes,
     score_split_fork,
     shared_engine,
     use_fork_split,
     use_processes,
 )
-from postmortem.perf import gc_paused
+from postmortem.perf import Pending, gc_paused
 
 # --- neutralisation: (name, pattern over the joined lower-case tokens, group to zero) ----
 # Tokens inside the group named "z" (else the whole match) get valence 0.
@@ -923,6 +924,10 @@ class CustomerServiceScorer:
         if todo:
             cache.update(zip(todo, self._score_unique(todo), strict=True))
         return [cache[t] for t in texts]
+
+    def score_in_background(self, texts: Sequence[str]) -> Pending[list[float]]:
+        """:meth:`score`, started (see ``fast_vader.score_in_background``): call the result for the scores."""
+        return score_in_background(self, texts, _score_chunk)
 
     def _score_unique(self, texts: list[str]) -> list[float]:
         if not all(isinstance(t, str) for t in texts):  # (what the reference path does with them)

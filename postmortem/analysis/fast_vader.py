@@ -45,10 +45,12 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 
 from vaderSentiment import vaderSentiment as _ref
 
-from postmortem.perf import fork_usable, gc_paused
+from postmortem.perf import Pending, fork_usable, gc_paused
 
 if TYPE_CHECKING:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from postmortem.analysis.cs_sentiment import CustomerServiceScorer
 
 B_INCR = _ref.B_INCR
 C_INCR = _ref.C_INCR
@@ -680,9 +682,49 @@ def score_in_processes(score_chunk: Callable[[list[str]], list[float]], texts: l
     ``score_chunk`` must be a module-level function (it is pickled by name); each worker
     keeps its own per-token caches across the chunks it handles.
     """
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        parts = pool.map(score_chunk, _chunks(texts, workers * 4))
-        return [score for part in parts for score in part]
+    return start_in_processes(score_chunk, texts, workers)()
+
+
+def start_in_processes(
+    score_chunk: Callable[[list[str]], list[float]], texts: list[str], workers: int
+) -> Pending[list[float]]:
+    """:func:`score_in_processes`, started: the workers score while the caller goes on."""
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        futures = [pool.submit(score_chunk, chunk) for chunk in _chunks(texts, workers * 4)]
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+
+    def finish() -> list[float]:
+        try:
+            return [score for future in futures for score in future.result()]
+        finally:
+            pool.shutdown(wait=True)
+
+    return Pending(finish, lambda: pool.shutdown(wait=True, cancel_futures=True))
+
+
+def score_in_background(
+    scorer: FastVaderScorer | CustomerServiceScorer,
+    texts: Sequence[str],
+    score_chunk: Callable[[list[str]], list[float]],
+) -> Pending[list[float]]:
+    """``scorer.score(texts)`` started: a batch big enough for the worker processes is scored
+    by them while the caller goes on; anything else is scored when the result is asked for."""
+    cache = scorer._cache
+    todo = distinct_new(texts, cache)
+    if not (todo and use_processes(scorer.workers, len(todo), scorer.parallel_threshold)):
+        return Pending(lambda: scorer.score(texts))
+    if not all(isinstance(t, str) for t in todo):
+        return Pending(lambda: scorer.score(texts))
+    pending = start_in_processes(score_chunk, todo, scorer.workers)
+
+    def finish() -> list[float]:
+        cache.update(zip(todo, pending(), strict=True))
+        return [cache[t] for t in texts]
+
+    return Pending(finish, pending.cancel)
 
 
 #: From this many distinct new texts up to :data:`PARALLEL_THRESHOLD`, half of a batch is
@@ -761,6 +803,10 @@ class FastVaderScorer:
         if todo:
             cache.update(zip(todo, self._score_unique(todo), strict=True))
         return [cache[t] for t in texts]
+
+    def score_in_background(self, texts: Sequence[str]) -> Pending[list[float]]:
+        """:meth:`score`, started (see :func:`score_in_background`): call the result for the scores."""
+        return score_in_background(self, texts, _score_chunk)
 
     def _score_unique(self, texts: list[str]) -> list[float]:
         strings = [t for t in texts if isinstance(t, str)]

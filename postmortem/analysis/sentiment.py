@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from postmortem.analysis.results import SentimentStats
+from postmortem.perf import Pending
 from postmortem.timeline import CREATED_AT, ID, ROLE, ROLE_COMPANY, SENTIMENT
 
 if TYPE_CHECKING:
@@ -34,6 +35,17 @@ class SentimentScorer(Protocol):
     def score(self, texts: Sequence[str]) -> list[float]:
         """One compound score per text."""
         ...
+
+
+def start_scoring(scorer: SentimentScorer, texts: Sequence[str]) -> Pending[list[float]]:
+    """``scorer.score(texts)``, started where the scorer can work in the background (the
+    package's scorers score big batches in worker processes: the caller builds its frames
+    meanwhile); otherwise scored when the result is asked for."""
+    begin = getattr(scorer, "score_in_background", None)
+    if begin is None:
+        return Pending(lambda: scorer.score(texts))
+    pending: Pending[list[float]] = begin(texts)
+    return pending
 
 
 @lru_cache(maxsize=1)
