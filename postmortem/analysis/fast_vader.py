@@ -739,38 +739,22 @@ def use_fork_split(workers: int, distinct: int, threshold: int = SPLIT_THRESHOLD
 
 
 def score_split_fork(score_chunk: Callable[[list[str]], list[float]], texts: list[str]) -> list[float]:
-    """``score_chunk(texts)``, the second half computed by a forked child meanwhile.
+    """``score_chunk(texts)``, the second half computed by a forked child meanwhile
+    (:func:`~postmortem.perf.fork_pair`).
 
-    The child sends its scores back as raw doubles (exact) and exits at once; if anything
-    goes wrong there, this process scores that half itself. Scores do not depend on which
-    process computes them (each text is scored on its own).
+    The child sends its scores back as raw doubles (exact); if anything goes wrong there, this
+    process scores that half itself. Scores do not depend on which process computes them
+    (each text is scored on its own).
     """
     from array import array
 
+    from postmortem.perf import fork_pair
+
     half = len(texts) // 2
-    try:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-    except OSError:
-        return score_chunk(texts)
-    if pid == 0:  # the child: score, write, leave without running any cleanup of the parent's
-        status = 1
-        try:
-            os.close(read_end)
-            payload = array("d", score_chunk(texts[half:])).tobytes()
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(payload)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    first = score_chunk(texts[:half])
-    with os.fdopen(read_end, "rb") as pipe:
-        payload = pipe.read()
-    _, status = os.waitpid(pid, 0)
+    first, raw = fork_pair(lambda: score_chunk(texts[:half]), lambda: array("d", score_chunk(texts[half:])).tobytes())
     second = array("d")
-    second.frombytes(payload[: len(payload) // 8 * 8])
-    if status != 0 or len(second) != len(texts) - half:
+    second.frombytes(raw[: len(raw) // 8 * 8])
+    if len(second) != len(texts) - half:
         return first + score_chunk(texts[half:])
     return first + second.tolist()
 

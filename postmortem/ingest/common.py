@@ -421,13 +421,6 @@ def as_ids(values: list[Any]) -> list[str | None]:
     return [v if type(v) is str and v.isdecimal() else as_id(v) for v in values]
 
 
-def map_distinct(function: Callable[[Any], Any], values: list[Any]) -> list[Any]:
-    """``[function(v) for v in values]``, calling ``function`` once per distinct value
-    (for pure functions of columns with few distinct values: counts, flags, kinds)."""
-    results = {value: function(value) for value in dict.fromkeys(values)}
-    return list(map(results.__getitem__, values))
-
-
 class ThreadBuilder:
     """Collects posts from one source, counting what was skipped, repaired and merged."""
 

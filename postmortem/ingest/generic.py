@@ -37,13 +37,12 @@ from postmortem.ingest.common import (
     epoch_unit,
     head_text,
     is_utf8,
-    map_distinct,
     one_line,
     parse_timestamp,
     slash_date_order,
 )
 from postmortem.model import POST_KINDS, Collection, Post
-from postmortem.perf import gc_paused
+from postmortem.perf import gc_paused, map_distinct
 
 REQUIRED = ("id", "parent_id", "author", "created_at", "text")
 OPTIONAL = ("author_name", "likes", "shares", "url", "platform", "kind", "is_company")
