@@ -145,3 +145,17 @@ def test_a_closed_stdout_is_not_an_internal_error() -> None:
     with child.stderr:
         error = child.stderr.read().decode()
     assert child.wait(timeout=60) == 141 and error == ""
+
+
+def test_a_profiled_run_still_writes_its_profile(tmp_path: Path) -> None:
+    """Under cProfile (or coverage) the console script exits normally, so the profile is saved."""
+    import subprocess
+
+    out = tmp_path / "run.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "postmortem", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and out.stat().st_size > 0
