@@ -95,9 +95,9 @@ def test_help_does_not_import_heavy_libraries() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_rendering_stage_shows_progress_without_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    """On a terminal the rendering stage shows its label without a spinner thread: the charts are
-    drawn by a forked process only while the CLI runs no other thread (report/context.py)."""
+def test_stages_show_progress_without_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal each stage shows its label without a spinner thread: the analysis and the
+    charts use forked helpers only while the CLI runs no other thread (perf.fork_usable)."""
     import io
     import threading
 
@@ -111,11 +111,11 @@ def test_rendering_stage_shows_progress_without_a_thread(monkeypatch: pytest.Mon
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setitem(cli._state, "quiet", False)
     before = threading.active_count()
-    with cli.stage("rendering pdf", animate=False):
+    with cli.stage("rendering pdf"):
         assert threading.active_count() == before
     with cli.stage("analysing 3 posts"):
-        assert threading.active_count() == before + 1  # the animated spinner
-    assert "rendering pdf" in terminal.getvalue()
+        assert threading.active_count() == before
+    assert "rendering pdf" in terminal.getvalue() and "analysing 3 posts" in terminal.getvalue()
 
 
 def test_console_script_exits_at_once_with_its_output_written(tmp_path: Path) -> None:
@@ -159,3 +159,23 @@ def test_a_profiled_run_still_writes_its_profile(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 0 and out.stat().st_size > 0
+
+
+def test_review_progress_bar_runs_no_thread() -> None:
+    """The review's bar is redrawn as the count moves, not by a thread (forks need none)."""
+    import io
+    import threading
+
+    from postmortem.review.progress import BarProgress, close_progress, make_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    before = threading.active_count()
+    progress = make_progress(Terminal())
+    assert isinstance(progress, BarProgress)
+    progress.threads_started("month.csv", 3)
+    progress.advance(3)
+    assert threading.active_count() == before
+    close_progress(progress)

@@ -6,6 +6,7 @@ when quiet; progress and per-file lines are not shown when quiet.
 
 from __future__ import annotations
 
+import time
 from typing import TextIO
 
 from postmortem.review.collect import InputFailure, Progress
@@ -45,7 +46,13 @@ class LogProgress:
 
 
 class BarProgress(LogProgress):
-    """A rich progress bar of conversations analysed (terminals only)."""
+    """A rich progress bar of conversations analysed (terminals only).
+
+    It is redrawn when the count moves (at most ten times a second), not by a refresh thread:
+    the analysis uses forked helpers only while no other thread runs (perf.fork_usable).
+    """
+
+    REDRAW_S = 0.1
 
     def __init__(self, stream: TextIO, quiet: bool = False) -> None:
         super().__init__(stream, quiet)
@@ -60,18 +67,29 @@ class BarProgress(LogProgress):
             TimeElapsedColumn(),
             console=self.console,
             transient=True,
+            auto_refresh=False,
         )
         self.task = self.bar.add_task("review", total=None)
         self.bar.start()
+        self._drawn = 0.0
+        self._redraw(force=True)
+
+    def _redraw(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._drawn >= self.REDRAW_S:
+            self.bar.refresh()
+            self._drawn = now
 
     def threads_started(self, path: str, total: int) -> None:
         """A new bar for this input's conversations."""
         name = path if len(path) <= 40 else "\u2026" + path[-39:]
         self.bar.update(self.task, description=f"{self._index} {name}", total=total, completed=0)
+        self._redraw(force=True)
 
     def advance(self, count: int) -> None:
         """Move the bar."""
         self.bar.advance(self.task, count)
+        self._redraw()
 
     def _say(self, line: str) -> None:
         self.console.print(line, markup=False, highlight=False, soft_wrap=True)
