@@ -488,6 +488,15 @@ def main() -> None:
     exit_now(code)
 
 
+def _monitored() -> bool:
+    """Whether a tool watches this process through ``sys.monitoring`` (Python 3.12+; e.g.
+    coverage's ``sysmon`` core)."""
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is None:
+        return False
+    return any(monitoring.get_tool(tool) is not None for tool in range(6))
+
+
 def exit_now(code: int) -> NoReturn:
     """Flush the output streams, stop any helper process still running, and end the process
     without the interpreter's teardown.
@@ -501,7 +510,7 @@ def exit_now(code: int) -> NoReturn:
     """
     import os
 
-    if sys.getprofile() is not None or sys.gettrace() is not None:
+    if sys.getprofile() is not None or sys.gettrace() is not None or _monitored():
         sys.exit(code)
     try:
         sys.stdout.flush()

@@ -38,17 +38,22 @@ def gc_paused() -> Iterator[None]:
         gc.enable()
 
 
+_in_forked_helper = False
+"""True in a :func:`fork_pair` child: it forks no helpers of its own."""
+
+
 def fork_usable() -> bool:
     """Whether this process may fork a helper that runs Python code meanwhile: Linux, two or
     more CPUs, no other thread (forking a threaded process can deadlock the child) and not
-    already inside a worker process (no nested parallelism)."""
+    already inside a worker process or a forked helper (no nested parallelism)."""
     import multiprocessing
     import os
     import sys
     import threading
 
     return (
-        sys.platform.startswith("linux")
+        not _in_forked_helper
+        and sys.platform.startswith("linux")
         and len(os.sched_getaffinity(0)) >= 2
         and threading.active_count() == 1
         and multiprocessing.parent_process() is None
@@ -76,17 +81,24 @@ def fork_pair(here: Callable[[], A], there: Callable[[], B]) -> tuple[A, B]:
     anything goes wrong in the child, this process runs ``there`` itself, so the result never
     depends on where it was computed.
     """
+    global _in_forked_helper
     import os
     import pickle
 
     try:
         read_end, write_end = os.pipe()
+    except OSError:
+        return here(), there()
+    try:
         pid = os.fork()
     except OSError:
+        os.close(read_end)
+        os.close(write_end)
         return here(), there()
     if pid == 0:  # the child
         status = 1
         try:
+            _in_forked_helper = True
             os.close(read_end)
             gc.freeze()  # the inherited objects stay alive: collecting over them would copy their pages
             payload = pickle.dumps(there(), protocol=pickle.HIGHEST_PROTOCOL)
@@ -99,9 +111,11 @@ def fork_pair(here: Callable[[], A], there: Callable[[], B]) -> tuple[A, B]:
     try:
         mine = here()
     finally:  # read it all even if ``here`` failed, so the child is never left blocked on the pipe
-        with os.fdopen(read_end, "rb") as pipe:
-            payload = pipe.read()
-        _, status = os.waitpid(pid, 0)
+        try:
+            with os.fdopen(read_end, "rb") as pipe:
+                payload = pipe.read()
+        finally:  # (interrupted: the pipe is closed first, so the child's write fails and it exits)
+            _, status = os.waitpid(pid, 0)
     try:
         return mine, (pickle.loads(payload) if status == 0 else there())
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
@@ -112,16 +126,17 @@ def fork_pair(here: Callable[[], A], there: Callable[[], B]) -> tuple[A, B]:
 SPLIT_DISTINCT = 50_000
 
 
-def map_distinct(function: Callable[[H], R], values: Sequence[H]) -> list[R]:
+def map_distinct(function: Callable[[H], R], values: Sequence[H], *, in_parallel: bool = False) -> list[R]:
     """``[function(v) for v in values]``, calling ``function`` once per distinct value.
 
-    Retweets and copies make a third to a half of a big thread's texts. From
-    :data:`SPLIT_DISTINCT` distinct values on, where :func:`fork_usable`, a forked child
-    computes half of them meanwhile (:func:`fork_pair`): ``function`` must be pure and its
-    results small and picklable (booleans, numbers).
+    Retweets and copies make a third to a half of a big thread's texts. With ``in_parallel``,
+    from :data:`SPLIT_DISTINCT` distinct values on, where :func:`fork_usable`, a forked child
+    computes half of them meanwhile (:func:`fork_pair`): then ``function`` must be pure and
+    its results plain values that survive pickling (booleans, numbers, strings; not an
+    identity sentinel such as ``object()``, which comes back as a copy).
     """
     distinct = list(dict.fromkeys(values))
-    if len(distinct) >= SPLIT_DISTINCT and fork_usable():
+    if in_parallel and len(distinct) >= SPLIT_DISTINCT and fork_usable():
         half = len(distinct) // 2
         first, second = fork_pair(
             lambda: [function(v) for v in distinct[:half]], lambda: [function(v) for v in distinct[half:]]

@@ -84,4 +84,13 @@ def test_map_distinct_split_matches_one_process(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(perf, "SPLIT_DISTINCT", 100)
     calls.clear()
     assert perf.map_distinct(length, values) == expected
+    assert len(calls) == 700  # not asked to: all here (the loaders' use)
+    calls.clear()
+    assert perf.map_distinct(length, values, in_parallel=True) == expected
     assert len(calls) == 350  # the other half was computed in the child
+
+
+def test_a_forked_helper_forks_no_helper_of_its_own() -> None:
+    from postmortem.perf import fork_usable as usable
+
+    assert fork_pair(lambda: None, usable)[1] is False

@@ -698,9 +698,12 @@ def start_in_processes(
 
     def finish() -> list[float]:
         try:
-            return [score for future in futures for score in future.result()]
-        finally:
-            pool.shutdown(wait=True)
+            scores = [score for future in futures for score in future.result()]
+        except BaseException:  # e.g. Ctrl-C while waiting: drop the chunks not started yet
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        return scores
 
     return Pending(finish, lambda: pool.shutdown(wait=True, cancel_futures=True))
 

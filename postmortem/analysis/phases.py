@@ -93,7 +93,9 @@ def contains_where(text: pd.Series, mask: pd.Series, pattern: re.Pattern[str]) -
     found = np.zeros(len(text), dtype=bool)
     where = np.flatnonzero(mask.to_numpy(dtype=bool))
     if len(where):
-        found[where] = map_distinct(lambda t: pattern.search(t) is not None, text.to_numpy()[where].tolist())
+        found[where] = map_distinct(
+            lambda t: pattern.search(t) is not None, text.to_numpy()[where].tolist(), in_parallel=True
+        )
     return pd.Series(found, index=text.index)
 
 

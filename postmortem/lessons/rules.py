@@ -311,7 +311,7 @@ def inbound_complaints(posts: pd.DataFrame) -> pd.DataFrame:
     texts, scores = posts[TEXT].to_numpy()[where].tolist(), posts[SENTIMENT].to_numpy()[where].tolist()
     keys = [(str(t), float(s)) for t, s in zip(texts, scores, strict=True)]
     keep = np.zeros(len(posts), dtype=bool)
-    keep[where] = map_distinct(lambda key: is_complaint(*key), keys)  # each (text, score) read once
+    keep[where] = map_distinct(lambda key: is_complaint(*key), keys, in_parallel=True)  # each (text, score) read once
     return posts.loc[keep]
 
 
