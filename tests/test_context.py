@@ -54,3 +54,17 @@ def test_every_context_field_is_used_by_the_templates() -> None:
     templates = " ".join(p.read_text(encoding="utf-8") for p in (REPO / "report_templates").glob("*.html"))
     unused = [name for name in context_fields() if not re.search(rf"\b{name}\b", templates)]
     assert unused == []
+
+
+def test_conversation_sample_keeps_the_most_active_branch_whole() -> None:
+    """A long quiet branch listed first must not crowd out the branch the company answered."""
+    from postmortem.timeline import AUTHOR, IS_COMPANY, to_frame
+    from tests.conftest import make_thread
+
+    rows = [("a", None, "ann", 0, "root a")] + [(f"a{n}", "a", "bob", 1 + n, "me too") for n in range(5)]
+    rows += [("b", None, "cat", 10, "@shop help"), ("b1", "b", "shop", 11, "sorry"), ("b2", "b1", "cat", 12, "ok")]
+    posts = to_frame(make_thread(rows))
+    posts[IS_COMPANY] = posts[AUTHOR] == "shop"
+    ids, omitted = conversation_rows(posts, limit=5)
+    assert {"b", "b1", "b2"} <= set(ids) and len(ids) == 5 and omitted == len(posts) - 5
+    assert ids == ["a", "a0", "b", "b1", "b2"]  # time order kept, the quiet branch cut to fit

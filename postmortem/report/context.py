@@ -183,10 +183,10 @@ FLAG_LABELS = {
 }
 BAD_FLAGS = frozenset({"sarcasm", "arguing", "made_light", "no_problem", "customer_burden"})
 AUDIT_ROWS = 30
-CANNED_NOTE_GROUPS = 8
-"""Canned texts listed (largest first) in the reply audit's note about them."""
 """Company posts audited one by one in the report (five pages), the ones that went badly first;
 the JSON export holds every reply's audit."""
+CANNED_NOTE_GROUPS = 8
+"""Canned texts listed (largest first) in the reply audit's note about them."""
 
 
 @dataclass(frozen=True)
@@ -525,18 +525,18 @@ def conversation_rows(posts: pd.DataFrame, limit: int = TREE_ROWS) -> tuple[list
         return [i for b in branches for i in b], 0
     company = set(posts.loc[posts[IS_COMPANY], ID])
     ranked = sorted(range(len(branches)), key=lambda n: (-sum(i in company for i in branches[n]), -len(branches[n])))
-    keep: set[int] = set()
+    keep: dict[int, int] = {}  # branch -> rows it gets, most active branches first
     used = 0
     for n in ranked:
         size = min(len(branches[n]), limit - used)
         if size <= 0:
             break
-        keep.add(n)
+        keep[n] = size
         used += size
     rows: list[str] = []
-    for n, branch in enumerate(branches):
+    for n, branch in enumerate(branches):  # shown in time order, each cut to the rows it got
         if n in keep:
-            rows.extend(branch[: max(0, limit - len(rows))])
+            rows.extend(branch[: keep[n]])
     return rows, len(posts) - len(rows)
 
 
@@ -615,7 +615,8 @@ def _audit_notes(analysis: Analysis) -> tuple[str, ...]:
             listed.append(f"{len(group)} \u00d7 (posts {ids})")
         more = f"; and {len(groups) - CANNED_NOTE_GROUPS} more" if len(groups) > CANNED_NOTE_GROUPS else ""
         notes.append(
-            f"Canned replies: {len(groups)} texts went word for word (or nearly) to several people, "
+            f"Canned replies: {len(groups)} {'text' if len(groups) == 1 else 'texts'} went word for word "
+            "(or nearly) to several people, "
             f"{sum(len(g) for g in groups):,} posts in all; the cards below show each such text at most once. "
             f"{'; '.join(listed)}{more}."
         )
