@@ -377,6 +377,17 @@ def machine() -> dict:
     }
 
 
+def compile_package() -> None:
+    """Write the package's bytecode first, as ``pip install .`` does: an editable install under
+    ``PYTHONDONTWRITEBYTECODE=1`` (set on this machine) would otherwise compile every module
+    from source in every cold stage (≈0.15 s of a 10k report, not something users pay)."""
+    import compileall
+
+    import postmortem
+
+    compileall.compile_dir(str(Path(postmortem.__file__).parent), quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1k,10k,100k,1m")
@@ -391,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     MAX_TIMEOUT[0] = args.max_timeout
     CACHE.mkdir(parents=True, exist_ok=True)  # a fresh clone has none; the real slice is measured first
+    compile_package()
     stages = [s for s in args.stages.split(",") if s]
     unknown = set(stages) - set(STAGES)
     if unknown:
