@@ -15,6 +15,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from postmortem.timeline import (
@@ -1089,16 +1090,23 @@ def find_resolved(posts: pd.DataFrame) -> tuple[str, ...]:
     Only people who had complained count: a bystander's "thanks for finally saying something"
     does not resolve anything.
     """
-    company_ids = set(posts.loc[posts[IS_COMPANY], ID].astype(str))
-    found: list[str] = []
-    candidates = ~posts[IS_COMPANY] & posts[PARENT_ID].isin(company_ids) & (posts[ROLE] == ROLE_COMPLAINANT)
-    if not candidates.any():
+    # On plain arrays: a review calls this for every small conversation, where pandas'
+    # per-call overhead (masks, isin, loc, itertuples) was 2 ms of a 3-post thread.
+    company = posts[IS_COMPANY].to_numpy(dtype=bool)
+    ids = posts[ID].to_numpy()
+    company_ids = {str(i) for i in ids[company]}
+    if not company_ids:
         return ()
-    for row in posts.loc[candidates].itertuples(index=False):  # each answers a company post
-        text, sentiment = str(getattr(row, TEXT)), float(getattr(row, SENTIMENT))
+    parents = posts[PARENT_ID].to_numpy()
+    answers_company = np.fromiter((p in company_ids for p in parents), dtype=bool, count=len(parents))
+    candidates = np.flatnonzero(~company & answers_company & (posts[ROLE].to_numpy() == ROLE_COMPLAINANT))
+    texts, scores = posts[TEXT].to_numpy(), posts[SENTIMENT].to_numpy()
+    found: list[str] = []
+    for n in candidates.tolist():  # each answers a company post
+        text, sentiment = str(texts[n]), float(scores[n])
         still_complaining = COMPLAINT_WORDS.search(_normalise(text)) is not None
         if sentiment > NEGATIVE_SENTIMENT and RESOLVED_WORDS.search(text) and not still_complaining:
-            found.append(str(getattr(row, ID)))
+            found.append(str(ids[n]))
     return tuple(found)
 
 
