@@ -816,7 +816,7 @@ def audit_thread(posts: pd.DataFrame, suggest: bool = True) -> ThreadAudit:
     needed = company | posts[ID].astype(str).isin(set(posts.loc[company, PARENT_ID].dropna().astype(str)))
     columns = [ID, PARENT_ID, IS_COMPANY, TEXT, SENTIMENT, AUTHOR, AUTHOR_NAME, AUTHOR_HANDLE]
     rows = {str(r[ID]): r for r in _records(posts.loc[needed, columns])}
-    company_name = _company_name(posts)
+    company_name = _company_name(posts) if suggest else ""  # only suggested replies sign with it
     items: list[_Item] = [(pid, row, _answered_post(rows, row)) for pid, row in rows.items() if row[IS_COMPANY]]
     audited: list[ReplyAudit]
     if len(items) >= SPLIT_REPLIES and fork_usable():
