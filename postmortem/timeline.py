@@ -82,10 +82,15 @@ def to_frame(thread: Thread) -> pd.DataFrame:
     posts = thread.posts
     handles = [p.author for p in posts]
     normalised = {handle: normalise_handle(handle) for handle in set(handles)}  # people post many times
-    frame = pd.DataFrame(
+    ids = [p.id for p in posts]
+    declared = [p.parent_id for p in posts]
+    parents, depth, root = reply_tree(ids, declared)
+    # One constructor call with every column (a review builds a frame per small conversation,
+    # where each later column assignment cost as much as the rest).
+    return pd.DataFrame(
         {
-            ID: pd.Series([p.id for p in posts], dtype="object"),
-            PARENT_ID: pd.Series([p.parent_id for p in posts], dtype="object"),
+            ID: pd.Series(ids, dtype="object"),
+            PARENT_ID: pd.Series(parents, dtype="object"),
             AUTHOR: pd.Series([normalised[h] for h in handles], dtype="object"),
             AUTHOR_HANDLE: pd.Series(handles, dtype="object"),
             AUTHOR_NAME: pd.Series([p.author_name for p in posts], dtype="object"),
@@ -97,15 +102,11 @@ def to_frame(thread: Thread) -> pd.DataFrame:
             SHARES: pd.array([p.shares for p in posts], dtype="Int64"),
             URL: pd.Series([p.url for p in posts], dtype="object"),
             CONVERSATION: pd.Series([p.conversation_id or thread.conversation_id for p in posts], dtype="object"),
+            DEPTH: pd.array(depth, dtype="int64"),
+            ROOT_ID: pd.Series(root, dtype="object"),
+            ORPHAN: [d is not None and e is None for d, e in zip(declared, parents, strict=True)],
         }
     )
-    declared = [p.parent_id for p in posts]
-    parents, depth, root = reply_tree(frame[ID].tolist(), declared)
-    frame[PARENT_ID] = pd.Series(parents, dtype="object")
-    frame[DEPTH] = pd.array(depth, dtype="int64")
-    frame[ROOT_ID] = pd.Series(root, dtype="object")
-    frame[ORPHAN] = [d is not None and e is None for d, e in zip(declared, parents, strict=True)]
-    return frame.reset_index(drop=True)
 
 
 def effective_parents(ids: Sequence[str], parents: Sequence[str | None]) -> list[str | None]:
@@ -114,6 +115,10 @@ def effective_parents(ids: Sequence[str], parents: Sequence[str | None]) -> list
     ``ids`` must be in time order: a cycle is cut at its earliest post, which becomes a root.
     """
     return cut_reply_cycles(ids, parents)[0]
+
+
+#: From this many posts :func:`reply_tree` works on arrays.
+ARRAY_TREE_FROM = 2_000
 
 
 def reply_tree(ids: list[str], declared: list[str | None]) -> tuple[list[str | None], list[int], list[str]]:
@@ -127,6 +132,10 @@ def reply_tree(ids: list[str], declared: list[str | None]) -> tuple[list[str | N
     """
     import numpy as np
 
+    if len(ids) < ARRAY_TREE_FROM:  # small threads: the dictionary walk costs less than building an index
+        parents = effective_parents(ids, declared)
+        depth_list, root_list = _depth_and_root(ids, parents)
+        return parents, depth_list, root_list
     index = pd.Index(ids, dtype=object)
     if index.is_unique and "" not in index:
         order = np.arange(len(ids))
