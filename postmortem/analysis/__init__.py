@@ -61,8 +61,7 @@ def mark_addressed(posts: pd.DataFrame, company: CompanyAccounts) -> pd.Series:
     company post, and posts that name a company account (``@handle`` or the handle as a word).
     """
     is_company = posts[IS_COMPANY]
-    company_ids = set(posts.loc[is_company, ID])
-    replies_to_company = posts[PARENT_ID].isin(company_ids)
+    replies_to_company = pd.Series(_replies_to_company(posts), index=posts.index)
     root = posts[DEPTH] == 0
     names = [h for h in company.handles if h]
     if names:
@@ -78,16 +77,30 @@ def mark_addressed(posts: pd.DataFrame, company: CompanyAccounts) -> pd.Series:
 def assign_roles(posts: pd.DataFrame) -> pd.Series:
     """Company; complainant (author of a root post addressed to the company, or of a
     negative direct reply to a company post); crowd (everyone else)."""
-    company_ids = set(posts.loc[posts[IS_COMPANY], ID])
-    starts = posts[ADDRESSED] & (posts[DEPTH] == 0)
-    pushes_back = posts[ADDRESSED] & posts[PARENT_ID].isin(company_ids) & (posts[SENTIMENT] <= NEGATIVE_THRESHOLD)
-    complainants = set(posts.loc[starts | pushes_back, AUTHOR])
+    # On plain arrays: a review assigns roles in every small conversation, where each pandas
+    # mask, isin and loc cost about as much as the work.
+    addressed = posts[ADDRESSED].to_numpy(dtype=bool)
+    starts = addressed & (posts[DEPTH].to_numpy() == 0)
+    negative = posts[SENTIMENT].to_numpy(dtype="float64") <= NEGATIVE_THRESHOLD
+    pushes_back = addressed & _replies_to_company(posts) & negative
+    authors = posts[AUTHOR].to_numpy()
+    complainants = set(authors[starts | pushes_back].tolist())
+    is_complainant = np.fromiter((a in complainants for a in authors), dtype=bool, count=len(authors))
     role = np.where(
-        posts[IS_COMPANY],
+        posts[IS_COMPANY].to_numpy(dtype=bool),
         ROLE_COMPANY,
-        np.where(posts[AUTHOR].isin(complainants), ROLE_COMPLAINANT, ROLE_CROWD),
+        np.where(is_complainant, ROLE_COMPLAINANT, ROLE_CROWD),
     )
     return pd.Series(role, index=posts.index, dtype="object")
+
+
+def _replies_to_company(posts: pd.DataFrame) -> np.ndarray:
+    """Which posts are direct replies to a company post."""
+    ids = posts[ID].to_numpy()
+    company_ids = set(ids[posts[IS_COMPANY].to_numpy(dtype=bool)].tolist())
+    parents = posts[PARENT_ID].to_numpy()
+    found: np.ndarray = np.fromiter((p in company_ids for p in parents), dtype=bool, count=len(parents))
+    return found
 
 
 def compute_windows(posts: pd.DataFrame, window_s: float) -> pd.DataFrame:
