@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from postmortem.model import Thread, cut_reply_cycles, normalise_handle
@@ -186,6 +187,16 @@ def _depth_and_root(ids: list[str], parents: list[str | None]) -> tuple[list[int
             base_root = base_root or member
             root[member] = base_root
     return [depth[i] for i in ids], [root[i] for i in ids]
+
+
+def replies_to_company(posts: pd.DataFrame) -> np.ndarray:
+    """Which posts of a frame with ``is_company`` are direct replies to a company post (plain
+    arrays: cheap in every small conversation of a review)."""
+    ids = posts[ID].to_numpy()
+    company_ids = set(ids[posts[IS_COMPANY].to_numpy(dtype=bool)].tolist())
+    parents = posts[PARENT_ID].to_numpy()
+    found: np.ndarray = np.fromiter((p in company_ids for p in parents), dtype=bool, count=len(parents))
+    return found
 
 
 def children_map(frame: pd.DataFrame) -> dict[str, list[str]]:

@@ -28,9 +28,7 @@ from postmortem.timeline import (
     AUTHOR,
     CREATED_AT,
     DEPTH,
-    ID,
     IS_COMPANY,
-    PARENT_ID,
     ROLE,
     ROLE_COMPANY,
     ROLE_COMPLAINANT,
@@ -40,6 +38,7 @@ from postmortem.timeline import (
     TEXT,
     CompanyAccounts,
     identify_company,
+    replies_to_company,
     to_frame,
 )
 
@@ -61,17 +60,17 @@ def mark_addressed(posts: pd.DataFrame, company: CompanyAccounts) -> pd.Series:
     company post, and posts that name a company account (``@handle`` or the handle as a word).
     """
     is_company = posts[IS_COMPANY]
-    replies_to_company = pd.Series(_replies_to_company(posts), index=posts.index)
+    answers_company = pd.Series(replies_to_company(posts), index=posts.index)
     root = posts[DEPTH] == 0
     names = [h for h in company.handles if h]
     if names:
         pattern = "|".join(re.escape(h) for h in sorted(names, key=len, reverse=True))
         # Only posts not already addressed by position need reading.
-        undecided = ~is_company & ~root & ~replies_to_company
+        undecided = ~is_company & ~root & ~answers_company
         named = contains_where(posts[TEXT].fillna(""), undecided, re.compile(rf"(?<![\w]){pattern}(?!\w)", re.I))
     else:
         named = pd.Series(False, index=posts.index)
-    return (~is_company) & (root | replies_to_company | named)
+    return (~is_company) & (root | answers_company | named)
 
 
 def assign_roles(posts: pd.DataFrame) -> pd.Series:
@@ -82,7 +81,7 @@ def assign_roles(posts: pd.DataFrame) -> pd.Series:
     addressed = posts[ADDRESSED].to_numpy(dtype=bool)
     starts = addressed & (posts[DEPTH].to_numpy() == 0)
     negative = posts[SENTIMENT].to_numpy(dtype="float64") <= NEGATIVE_THRESHOLD
-    pushes_back = addressed & _replies_to_company(posts) & negative
+    pushes_back = addressed & replies_to_company(posts) & negative
     authors = posts[AUTHOR].to_numpy()
     complainants = set(authors[starts | pushes_back].tolist())
     is_complainant = np.fromiter((a in complainants for a in authors), dtype=bool, count=len(authors))
@@ -92,15 +91,6 @@ def assign_roles(posts: pd.DataFrame) -> pd.Series:
         np.where(is_complainant, ROLE_COMPLAINANT, ROLE_CROWD),
     )
     return pd.Series(role, index=posts.index, dtype="object")
-
-
-def _replies_to_company(posts: pd.DataFrame) -> np.ndarray:
-    """Which posts are direct replies to a company post."""
-    ids = posts[ID].to_numpy()
-    company_ids = set(ids[posts[IS_COMPANY].to_numpy(dtype=bool)].tolist())
-    parents = posts[PARENT_ID].to_numpy()
-    found: np.ndarray = np.fromiter((p in company_ids for p in parents), dtype=bool, count=len(parents))
-    return found
 
 
 def compute_windows(posts: pd.DataFrame, window_s: float) -> pd.DataFrame:

@@ -34,6 +34,7 @@ from postmortem.timeline import (
     TEXT,
     company_posts_to,
     first_post_to,
+    replies_to_company,
 )
 
 Strategy = Literal["deny", "diminish", "rebuild", "bolster", "none"]
@@ -827,8 +828,7 @@ def audit_thread(posts: pd.DataFrame, suggest: bool = True) -> ThreadAudit:
         first, second = [items[n] for n in halves[0]], [items[n] for n in halves[1]]
 
         def here() -> tuple[tuple[tuple[str, ...], ...], dict[str, int], list[ReplyAudit]]:
-            canned = find_canned(posts.loc[posts[IS_COMPANY]])
-            in_canned = {post_id: len(group) for group in canned for post_id in group}
+            canned, in_canned = _canned_groups(posts)
             return canned, in_canned, [_audit_item(item, in_canned.get(item[0], 1) - 1) for item in first]
 
         def there() -> tuple[list[_Compact], tuple[str, ...]]:  # plain tuples: cheap to send back
@@ -842,8 +842,7 @@ def audit_thread(posts: pd.DataFrame, suggest: bool = True) -> ThreadAudit:
             placed[n] = _from_compact(items[n], compact, in_canned.get(items[n][0], 1) - 1)
         audited = [audit for audit in placed if audit is not None]
     else:
-        canned = find_canned(posts.loc[posts[IS_COMPANY]])
-        in_canned = {post_id: len(group) for group in canned for post_id in group}
+        canned, in_canned = _canned_groups(posts)
         audited = [_audit_item(item, in_canned.get(item[0], 1) - 1) for item in items]
         resolved = find_resolved(posts)
     replies = []
@@ -863,16 +862,31 @@ def audit_thread(posts: pd.DataFrame, suggest: bool = True) -> ThreadAudit:
     )
 
 
+def _canned_groups(posts: pd.DataFrame) -> tuple[tuple[tuple[str, ...], ...], dict[str, int]]:
+    """The canned groups, and each canned post's group size."""
+    canned = find_canned(posts.loc[posts[IS_COMPANY]])
+    return canned, {post_id: len(group) for group in canned for post_id in group}
+
+
+def _links(item: _Item) -> tuple[str | None, str | None]:
+    """The reply's parent id and the handle of the person it answers."""
+    _, row, answered = item
+    parent = row.get(PARENT_ID)
+    return (parent if isinstance(parent, str) else None), (
+        str(answered[AUTHOR_HANDLE]) if answered is not None else None
+    )
+
+
 def _audit_item(item: _Item, canned_with: int) -> ReplyAudit:
     post_id, row, answered = item
-    parent = row.get(PARENT_ID)
+    parent_id, addressed_to = _links(item)
     return audit_reply(
         post_id,
         str(row[AUTHOR]),
         str(row[TEXT]),
         _context(answered),
-        parent_id=parent if isinstance(parent, str) else None,
-        addressed_to=str(answered[AUTHOR_HANDLE]) if answered is not None else None,
+        parent_id=parent_id,
+        addressed_to=addressed_to,
         canned_with=canned_with,
     )
 
@@ -888,10 +902,10 @@ def _compact(audit: ReplyAudit) -> _Compact:
 
 
 def _from_compact(item: _Item, compact: _Compact, canned_with: int) -> ReplyAudit:
-    post_id, row, answered = item
+    post_id, row, _ = item
     flags, strategy, reason, verdict, answers_complaint = compact
     verdict, reason = _canned(verdict, reason, canned_with)  # type: ignore[arg-type]
-    parent = row.get(PARENT_ID)
+    parent_id, addressed_to = _links(item)
     return ReplyAudit(
         post_id=post_id,
         author=str(row[AUTHOR]),
@@ -901,8 +915,8 @@ def _from_compact(item: _Item, compact: _Compact, canned_with: int) -> ReplyAudi
         strategy_reason=reason,
         verdict=verdict,
         suggestion=None,
-        addressed_to=str(answered[AUTHOR_HANDLE]) if answered is not None else None,
-        parent_id=parent if isinstance(parent, str) else None,
+        addressed_to=addressed_to,
+        parent_id=parent_id,
         answers_complaint=answers_complaint,
     )
 
@@ -1093,12 +1107,10 @@ def find_resolved(posts: pd.DataFrame) -> tuple[str, ...]:
     # On plain arrays: a review calls this for every small conversation, where pandas'
     # per-call overhead (masks, isin, loc, itertuples) was 2 ms of a 3-post thread.
     company = posts[IS_COMPANY].to_numpy(dtype=bool)
-    ids = posts[ID].to_numpy()
-    company_ids = {str(i) for i in ids[company]}
-    if not company_ids:
+    if not company.any():
         return ()
-    parents = posts[PARENT_ID].to_numpy()
-    answers_company = np.fromiter((p in company_ids for p in parents), dtype=bool, count=len(parents))
+    ids = posts[ID].to_numpy()
+    answers_company = replies_to_company(posts)
     candidates = np.flatnonzero(~company & answers_company & (posts[ROLE].to_numpy() == ROLE_COMPLAINANT))
     texts, scores = posts[TEXT].to_numpy(), posts[SENTIMENT].to_numpy()
     found: list[str] = []
