@@ -100,7 +100,7 @@ def figure_to_svg(fig: Figure) -> str:
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     # The report's bundled "PM Sans" is the same DejaVu Sans matplotlib measured the text with;
     # naming it first saves embedding (and subsetting) a second copy from the system.
-    svg = buffer.getvalue().replace("font-family: 'DejaVu Sans'", "font-family: 'PM Sans', 'DejaVu Sans'")
+    svg = buffer.getvalue().replace(f"font-family: '{FONT}'", f"font-family: 'PM Sans', '{FONT}'")
     return simplify_svg(svg)
 
 

@@ -503,11 +503,12 @@ def _events(analysis: Analysis, by_id: RowsById, zone: tzinfo) -> tuple[tuple[Ev
     return tuple(view(e) for e in found[:TABLE_ROWS]), tuple(view(e) for e in movers)
 
 
-def conversation_rows(posts: pd.DataFrame, limit: int = TREE_ROWS) -> tuple[list[str], int]:
-    """Post ids in reply-tree order (each branch under its parent, by time), capped at ``limit``.
+def conversation_rows(posts: pd.DataFrame, limit: int = TREE_ROWS, sample: int | None = None) -> tuple[list[str], int]:
+    """Post ids in reply-tree order (each branch under its parent, by time): every post when
+    there are at most ``limit``, else ``sample`` rows (default ``limit``).
 
-    When the thread is longer than ``limit``, branches are kept whole in order of how many
-    company posts and how many posts they hold; the rest are counted as omitted.
+    A sample keeps branches in order of how many company posts and how many posts they hold,
+    the last one cut to fit; the rest are counted as omitted.
     """
     children = children_map(posts)
     roots = posts.loc[posts[PARENT_ID].isna(), ID].tolist()
@@ -523,6 +524,7 @@ def conversation_rows(posts: pd.DataFrame, limit: int = TREE_ROWS) -> tuple[list
     branches = [walk(root) for root in roots]
     if sum(len(b) for b in branches) <= limit:
         return [i for b in branches for i in b], 0
+    limit = limit if sample is None else sample
     company = set(posts.loc[posts[IS_COMPANY], ID])
     ranked = sorted(range(len(branches)), key=lambda n: (-sum(i in company for i in branches[n]), -len(branches[n])))
     keep: dict[int, int] = {}  # branch -> rows it gets, most active branches first
@@ -659,7 +661,8 @@ def sentiment_accuracy() -> tuple[tuple[str, str, str, str, str, str], ...]:
     return tuple(rows)
 
 
-def _chart_uri(svg: str) -> str:
+def chart_uri(svg: str) -> str:
+    """An SVG as a ``data:`` URI (the renderer fetches nothing else)."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
@@ -713,8 +716,12 @@ def chart_views(analysis: Analysis, tz: str, source: Callable[[str], str]) -> di
 
 def build_charts(analysis: Analysis, tz: str) -> dict[str, Chart]:
     """Render the charts to SVG data URIs (in this process)."""
-    svgs = draw_chart_svgs(analysis, tz)
-    return chart_views(analysis, tz, lambda chart_id: _chart_uri(svgs[chart_id]))
+    return charts_from_svgs(analysis, tz, draw_chart_svgs(analysis, tz))
+
+
+def charts_from_svgs(analysis: Analysis, tz: str, svgs: Mapping[str, str]) -> dict[str, Chart]:
+    """The chart views for SVGs drawn by :func:`draw_chart_svgs` (here or in a child process)."""
+    return chart_views(analysis, tz, lambda chart_id: chart_uri(svgs[chart_id]))
 
 
 #: How long to wait for the chart process before drawing the charts here instead.
@@ -802,8 +809,7 @@ class LazyCharts(Mapping[str, Chart]):
     def _resolve(self) -> dict[str, Chart]:
         if self._charts is None:
             assert self._analysis is not None
-            svgs = self.svgs()
-            self._charts = chart_views(self._analysis, self._tz, lambda chart_id: _chart_uri(svgs[chart_id]))
+            self._charts = charts_from_svgs(self._analysis, self._tz, self.svgs())
             self._analysis = None
         return self._charts
 
@@ -868,7 +874,7 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
     answered = posts.loc[posts[RESPONSE_S].notna()].sort_values(RESPONSE_S, ascending=False)
     open_posts = posts.loc[posts[ADDRESSED] & posts[RESPONSE_S].isna()]
     open_sorted = open_posts.assign(_c=open_posts[ROLE] != ROLE_COMPLAINANT).sort_values(["_c", CREATED_AT])
-    tree_ids, omitted = conversation_rows(posts, TREE_ROWS if len(posts) <= TREE_ROWS else TREE_SAMPLE_ROWS)
+    tree_ids, omitted = conversation_rows(posts, sample=TREE_SAMPLE_ROWS)
     generated = meta.generated_at or datetime.now(UTC)
     title = meta.title or derive_title(analysis, company, zone)
     engagement = []

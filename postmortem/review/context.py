@@ -7,7 +7,6 @@ environment, and ``review_markdown`` writes the short Markdown summary (``--md``
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import dataclasses
 import os
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from postmortem import __version__
 from postmortem.api import logo_data_uri
-from postmortem.report.context import DEFAULT_ACCENT, Chart
+from postmortem.report.context import DEFAULT_ACCENT, Chart, chart_uri
 from postmortem.units import format_duration
 
 if TYPE_CHECKING:
@@ -387,10 +386,6 @@ def _fmt(key: str, value: float | None) -> str:
     return f"{value:g}"
 
 
-def _chart_uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-
-
 def build_review_charts(result: ReviewResult) -> dict[str, Chart]:
     """Weekly KPIs, first-response distribution and lesson frequency, as SVG data URIs."""
     from postmortem.charts import figure_to_svg
@@ -404,7 +399,7 @@ def build_review_charts(result: ReviewResult) -> dict[str, Chart]:
             "KPIs per week",
             "Top: threads (by the week of their first addressed post) and target breaches. Bottom: the week's "
             f"first-response median and p90 in hours; dotted line: the {format_duration(target)} target.",
-            _chart_uri(figure_to_svg(build_weekly_chart(result.weekly, target))),
+            chart_uri(figure_to_svg(build_weekly_chart(result.weekly, target))),
         )
     firsts = [s.first_response_s for s in result.summaries if s.first_response_s is not None and s.inbound]
     if firsts:
@@ -413,7 +408,7 @@ def build_review_charts(result: ReviewResult) -> dict[str, Chart]:
             "First response across threads",
             "Threads by the time the company took to reply first; orange bars are slower than the target. "
             "Threads never answered are not shown.",
-            _chart_uri(figure_to_svg(build_first_response_chart(firsts, target))),
+            chart_uri(figure_to_svg(build_first_response_chart(firsts, target))),
         )
     bad, good = result.lessons
     if bad or good:
@@ -421,7 +416,7 @@ def build_review_charts(result: ReviewResult) -> dict[str, Chart]:
             "lessons",
             "Lesson frequency",
             "Threads in which each lesson fired: orange went badly, green went well.",
-            _chart_uri(figure_to_svg(build_lesson_chart(bad, good))),
+            chart_uri(figure_to_svg(build_lesson_chart(bad, good))),
         )
     return charts
 
