@@ -42,21 +42,27 @@ _in_forked_helper = False
 """True in a :func:`fork_pair` child: it forks no helpers of its own."""
 
 
+def nested() -> bool:
+    """Whether this process is itself a helper: a worker process or a :func:`fork_pair` child
+    (no nested parallelism)."""
+    import multiprocessing
+
+    return _in_forked_helper or multiprocessing.parent_process() is not None
+
+
 def fork_usable() -> bool:
     """Whether this process may fork a helper that runs Python code meanwhile: Linux, two or
     more CPUs, no other thread (forking a threaded process can deadlock the child) and not
     already inside a worker process or a forked helper (no nested parallelism)."""
-    import multiprocessing
     import os
     import sys
     import threading
 
     return (
-        not _in_forked_helper
-        and sys.platform.startswith("linux")
+        sys.platform.startswith("linux")
         and len(os.sched_getaffinity(0)) >= 2
         and threading.active_count() == 1
-        and multiprocessing.parent_process() is None
+        and not nested()
     )
 
 

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 
 from vaderSentiment import vaderSentiment as _ref
 
-from postmortem.perf import Pending, fork_usable, gc_paused
+from postmortem.perf import Pending, fork_usable, gc_paused, nested
 
 if TYPE_CHECKING:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -154,32 +154,11 @@ class Prepared(NamedTuple):
     raws: set[str]  # every distinct raw token of the batch
 
 
-def amplifier(text: str) -> float:
-    """VADER's punctuation emphasis: up to 4 '!' and 2-3+ '?' (same arithmetic as the reference)."""
-    ep_count = min(text.count("!"), 4)
-    ep_amplifier = ep_count * 0.292
-    qm_count = text.count("?")
-    qm_amplifier: float = 0
-    if qm_count > 1:
-        qm_amplifier = qm_count * 0.18 if qm_count <= 3 else 0.96
-    return ep_amplifier + qm_amplifier
-
-
-def normalize(score: float, alpha: float = 15) -> float:
-    """VADER's squashing of a valence sum into [-1, 1]."""
-    norm_score = score / math.sqrt((score * score) + alpha)
-    if norm_score < -1.0:
-        return -1.0
-    if norm_score > 1.0:
-        return 1.0
-    return norm_score
-
-
 def compound_from_sum(sum_s: float, text: str) -> float:
     """The rounded compound score for a valence sum (before punctuation emphasis).
 
-    :func:`amplifier` and :func:`normalize` inlined (same operations; the emphasis is only
-    counted when it is added).
+    The reference's ``_punctuation_emphasis`` and ``normalize``, inlined (same operations; the
+    emphasis is only counted when it is added).
     """
     if sum_s > 0 or sum_s < 0:
         qm_count = text.count("?")
@@ -360,10 +339,6 @@ class FastVader:
         if found is not None:
             return found
         return (_word(raw), self._lower[raw], raw.isupper(), None, None, False, False, False)
-
-    def token(self, raw: str) -> Token:
-        """Cached analysis of one raw whitespace-separated token, with named fields."""
-        return Token._make(self.row(raw))
 
     def add_tokens(self, raws: set[str]) -> None:
         """Analyse every not yet cached raw token of a batch at once (C-level loops).
@@ -669,11 +644,7 @@ def use_processes(workers: int, distinct: int, threshold: int) -> bool:
     """Whether a batch of ``distinct`` new texts is worth ``workers`` processes: more than
     ``threshold`` of them, and not already inside a worker process (e.g. the review's pool:
     no nested pools)."""
-    if workers <= 1 or distinct <= threshold:
-        return False
-    import multiprocessing
-
-    return multiprocessing.parent_process() is None
+    return workers > 1 and distinct > threshold and not nested()
 
 
 def score_in_processes(score_chunk: Callable[[list[str]], list[float]], texts: list[str], workers: int) -> list[float]:

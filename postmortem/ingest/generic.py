@@ -439,8 +439,10 @@ def _parse_table(raw: RawInput, options: LoadOptions, source: _Text, *, utf8_val
     # Timestamps are parsed once per distinct value: the usual ISO-8601 ones with an offset
     # first (they need no date order); the others once the date order is settled.
     parsed: dict[str | None, Stamp | None] = {}
-    parsed.update(_zoned_iso(dict.fromkeys(table["created_at"])))
-    settle_date_order((value for value in dict.fromkeys(table["created_at"]) if value not in parsed), builder)
+    distinct = dict.fromkeys(table["created_at"])
+    parsed.update(_zoned_iso(distinct))
+    settle_date_order((value for value in distinct if value not in parsed), builder)
+    del distinct
 
     ids, authors, keep = _skip_records(table, count, builder)
     kept = len(ids)
