@@ -50,13 +50,13 @@ from operator import and_, itemgetter, not_, or_
 from typing import NamedTuple
 
 from postmortem.analysis.fast_vader import (
-    _BATCH,
     MAX_CACHED_TOKENS,
     PARALLEL_THRESHOLD,
     FastVader,
     FastVaderScorer,
     compound_from_sum,
     distinct_new,
+    in_batches,
     score_in_background,
     score_in_processes,
     score_split_fork,
@@ -969,7 +969,7 @@ def _zero_matches(
 
 
 def _score_with(layer: CustomerServiceLayer, texts: list[str]) -> list[float]:
-    return [score for k in range(0, len(texts), _BATCH) for score in layer.compound_many(texts[k : k + _BATCH])]
+    return in_batches(layer.compound_many, texts)
 
 
 @lru_cache(maxsize=1)

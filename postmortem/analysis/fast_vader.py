@@ -630,9 +630,13 @@ def shared_engine() -> FastVader:
     return FastVader()
 
 
+def in_batches(compound_many: Callable[[list[str]], list[float]], texts: list[str]) -> list[float]:
+    """``compound_many`` over ``texts`` in batches of ``_BATCH`` (bounding the per-batch caches)."""
+    return [score for k in range(0, len(texts), _BATCH) for score in compound_many(texts[k : k + _BATCH])]
+
+
 def _score_chunk(texts: list[str]) -> list[float]:
-    engine = shared_engine()
-    return [score for k in range(0, len(texts), _BATCH) for score in engine.compound_many(texts[k : k + _BATCH])]
+    return in_batches(shared_engine().compound_many, texts)
 
 
 def _chunks(items: list[str], n: int) -> list[list[str]]:

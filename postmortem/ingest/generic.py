@@ -111,14 +111,12 @@ def _as_bool(value: object, builder: ThreadBuilder, record: str) -> bool | None:
         return None
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return None if text == "" else False
-    raise InputError(
-        builder.raw.path, f"expected true or false, got {str(value)[:20]!r}", record=record, field="is_company"
-    )
+    flag = _bool_or_bad(str(value))
+    if flag is _BAD:
+        raise InputError(
+            builder.raw.path, f"expected true or false, got {str(value)[:20]!r}", record=record, field="is_company"
+        )
+    return cast(bool | None, flag)
 
 
 def _post_from(
