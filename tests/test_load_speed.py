@@ -405,3 +405,21 @@ def test_is_utf8() -> None:
     assert common.is_utf8("zoë 😀".encode())
     assert not common.is_utf8(b"caf\xe9")
     assert not common.is_utf8("😀".encode()[:-1])
+
+
+def test_texts_are_handed_on_a_block_at_a_time_as_the_posts_hold_them(small_steps: None) -> None:
+    """``texts_read`` (the review's sentiment prefetch) gets every block's texts, cleaned as
+    the posts will hold them, in file order, while the file is still being read."""
+    rows = [
+        "1,,alice,2024-03-01T09:00:00Z,@shop my order\u202e never came &amp; nobody answers",
+        "2,1,shop,2024-03-01T09:05:00Z,@alice Sorry! Please DM us.",
+        "3,1,bob,2024-03-01T09:06:00Z,same here\x00 \U0001f621",
+        "4,,carl,2024-03-01T09:07:00Z,",
+        "5,,dave,2024-03-01T09:08:00Z,\"multi\nline, quoted\"",
+    ]
+    blocks: list[list[str]] = []
+    data = (HEADER + "\n".join(rows) + "\n").encode()
+    collection = parse_raw(RawInput(path="t.csv", data=data, sha256="0" * 64), texts_read=blocks.append)
+    assert len(blocks) == 3  # blocks of 2 rows (small_steps)
+    assert [t for block in blocks for t in block] == [p.text for p in collection.threads[0].posts]
+    assert all(t == clean_text(t) for block in blocks for t in block)

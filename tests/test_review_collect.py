@@ -184,3 +184,36 @@ def test_a_folder_without_exports_is_a_failure(tmp_path: Path) -> None:
     result = run_review([tmp_path], ReviewOptions())
     assert [f.message for f in result.failures] == ["folder holds no export files"]
     assert result.kpis.threads == 0 and result.exit_code == EXIT_PARTIAL
+
+
+def test_a_big_file_is_scored_while_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader hands each block of texts to the sentiment scorer's prefetch: same summary,
+    the prefetch's workers used and gone afterwards."""
+    import importlib
+    import multiprocessing
+    import sys
+
+    from postmortem.analysis import fast_vader
+
+    collect_module = importlib.import_module("postmortem.review.collect")  # (the package exports the function)
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    try:
+        write_csv = pytest.importorskip("benchmarks.generate").write_csv
+    finally:
+        sys.path.pop(0)
+    path = write_csv(tmp_path / "big.csv", 2000, seed=5)
+    options = CollectOptions(jobs=1)
+    monkeypatch.setattr(collect_module, "_SCORERS", {})
+    monkeypatch.setattr(collect_module, "_prefetcher", lambda method: None)
+    alone = collect([path], options).summaries
+    monkeypatch.undo()
+    monkeypatch.setattr(collect_module, "_SCORERS", {})  # a fresh scorer: nothing cached yet
+    monkeypatch.setattr(fast_vader, "PREFETCH_CHUNK", 100)
+    sent: list[int] = []
+    flush = fast_vader.Prefetch.flush
+    monkeypatch.setattr(fast_vader.Prefetch, "flush", lambda self: sent.append(len(self._gathered)) or flush(self))
+    prefetched = collect([path], options).summaries
+    assert sent and sum(sent) > 1000  # most texts went to the workers during the load
+    assert prefetched == alone
+    assert not multiprocessing.active_children()

@@ -16,6 +16,7 @@ import random
 import re
 import string
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -663,3 +664,61 @@ def test_start_scoring_accepts_any_scorer() -> None:
             return [0.5] * len(texts)
 
     assert start_scoring(Constant(), ["a", "b"])() == [0.5, 0.5]
+
+
+def _nice_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[16])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("make", [FastVaderScorer, CustomerServiceScorer])
+def test_prefetch_scores_blocks_meanwhile_identically(
+    make: type, sample: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A loader hands blocks of texts to prefetch(): low-priority workers score them while it
+    reads on; score_in_background then collects them (and sends what is still new)."""
+    import multiprocessing
+
+    monkeypatch.setattr(fv, "PREFETCH_CHUNK", 200)
+    texts = sample[:1500] + sample[:300]
+    expected = make(workers=1).score(texts)
+    scorer = make(workers=2)
+    scorer.prefetch(texts[:150])  # fewer than a chunk: gathered only
+    assert not multiprocessing.active_children()
+    scorer.prefetch(texts[100:1000])
+    workers = multiprocessing.active_children()
+    assert workers
+    for _ in range(500):  # each worker lowers its priority as it starts
+        if all(_nice_of(w.pid) == 19 for w in workers if w.pid is not None):
+            break
+        time.sleep(0.01)
+    assert all(_nice_of(w.pid) == 19 for w in workers if w.pid is not None)
+    assert scorer.score_in_background(texts)() == expected  # texts[1000:] were sent then
+    assert not multiprocessing.active_children()
+    assert scorer.score(texts) == expected  # all cached now
+
+
+@pytest.mark.parametrize("make", [FastVaderScorer, CustomerServiceScorer])
+def test_prefetch_is_settled_dropped_or_skipped(make: type, sample: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(fv, "PREFETCH_CHUNK", 200)
+    texts = list(dict.fromkeys(sample))[:600]
+    expected = make(workers=1).score(texts)
+    settled = make(workers=2)
+    settled.prefetch(texts)
+    settled.settle()  # (before a fork): the scores are kept, no worker is left
+    assert not multiprocessing.active_children() and settled._cache == dict(zip(texts, expected, strict=True))
+    dropped = make(workers=2)
+    dropped.prefetch(texts)
+    dropped.drop_prefetch()
+    assert not multiprocessing.active_children()
+    assert dropped.score_in_background(texts)() == expected
+    small = make(workers=2)
+    small.prefetch(texts[:100])  # never a chunk: no pool; scored as usual
+    assert not multiprocessing.active_children()
+    assert small.score_in_background(texts[:100])() == expected[:100]
+    alone = make(workers=1)
+    alone.prefetch(texts)  # one worker: nothing to overlap with
+    assert alone._prefetch is None and not multiprocessing.active_children()

@@ -40,9 +40,8 @@ allow (see "gates" below) without building names; batches of more than
 from __future__ import annotations
 
 import html
-import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, reduce
 from itertools import compress, repeat
@@ -52,19 +51,18 @@ from typing import NamedTuple
 from postmortem.analysis.fast_vader import (
     MAX_CACHED_TOKENS,
     PARALLEL_THRESHOLD,
+    CachedScorer,
     FastVader,
     FastVaderScorer,
     compound_from_sum,
-    distinct_new,
     in_batches,
-    score_in_background,
     score_in_processes,
     score_split_fork,
     shared_engine,
     use_fork_split,
     use_processes,
 )
-from postmortem.perf import Pending, gc_paused
+from postmortem.perf import gc_paused
 
 # --- neutralisation: (name, pattern over the joined lower-case tokens, group to zero) ----
 # Tokens inside the group named "z" (else the whole match) get valence 0.
@@ -901,33 +899,22 @@ class CustomerServiceLayer:
         return not CustomerServiceLayer._cues(statements, statements)[0]
 
 
-class CustomerServiceScorer:
+class CustomerServiceScorer(CachedScorer):
     """VADER with the customer-service layer; follows the ``SentimentScorer`` protocol.
 
     ``method`` is ``"vader+cs"``. Identical texts are scored once per instance; batches with
     more than ``parallel_threshold`` distinct new texts are split over ``workers`` processes
-    like :class:`FastVaderScorer`'s.
+    like :class:`FastVaderScorer`'s (see :class:`CachedScorer`).
     """
 
     method = "vader+cs"
 
     def __init__(self, workers: int | None = None, parallel_threshold: int = PARALLEL_THRESHOLD) -> None:
-        self.workers = workers if workers is not None else (os.cpu_count() or 1)
-        self.parallel_threshold = parallel_threshold
+        super().__init__(workers, parallel_threshold)
         self.layer = CustomerServiceLayer()
-        self._cache: dict[str, float] = {}
 
-    def score(self, texts: Sequence[str]) -> list[float]:
-        """Adjusted compound score per text."""
-        cache = self._cache
-        todo = distinct_new(texts, cache)
-        if todo:
-            cache.update(zip(todo, self._score_unique(todo), strict=True))
-        return [cache[t] for t in texts]
-
-    def score_in_background(self, texts: Sequence[str]) -> Pending[list[float]]:
-        """:meth:`score`, started (see ``fast_vader.score_in_background``): call the result for the scores."""
-        return score_in_background(self, texts, _score_chunk)
+    def _chunk_function(self) -> Callable[[list[str]], list[float]]:
+        return _score_chunk
 
     def _score_unique(self, texts: list[str]) -> list[float]:
         if not all(isinstance(t, str) for t in texts):  # (what the reference path does with them)

@@ -30,6 +30,7 @@ on real texts (and that the lexicon read here is the reference's own).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -41,7 +42,7 @@ from functools import lru_cache
 from itertools import chain, compress, repeat
 from operator import and_, itemgetter, not_, or_
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from vaderSentiment import vaderSentiment as _ref
 
@@ -49,8 +50,6 @@ from postmortem.perf import Pending, fork_usable, gc_paused, nested
 
 if TYPE_CHECKING:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    from postmortem.analysis.cs_sentiment import CustomerServiceScorer
 
 B_INCR = _ref.B_INCR
 C_INCR = _ref.C_INCR
@@ -683,28 +682,6 @@ def start_in_processes(
     return Pending(finish, lambda: pool.shutdown(wait=True, cancel_futures=True))
 
 
-def score_in_background(
-    scorer: FastVaderScorer | CustomerServiceScorer,
-    texts: Sequence[str],
-    score_chunk: Callable[[list[str]], list[float]],
-) -> Pending[list[float]]:
-    """``scorer.score(texts)`` started: a batch big enough for the worker processes is scored
-    by them while the caller goes on; anything else is scored when the result is asked for."""
-    cache = scorer._cache
-    todo = distinct_new(texts, cache)
-    if not (todo and use_processes(scorer.workers, len(todo), scorer.parallel_threshold)):
-        return Pending(lambda: scorer.score(texts))
-    if not all(isinstance(t, str) for t in todo):
-        return Pending(lambda: scorer.score(texts))
-    pending = start_in_processes(score_chunk, todo, scorer.workers)
-
-    def finish() -> list[float]:
-        cache.update(zip(todo, pending(), strict=True))
-        return [cache[t] for t in texts]
-
-    return Pending(finish, pending.cancel)
-
-
 #: From this many distinct new texts up to :data:`PARALLEL_THRESHOLD`, half of a batch is
 #: scored by one forked child process (a fork costs a few ms; a process pool ~40 ms).
 SPLIT_THRESHOLD = 1_000
@@ -742,24 +719,118 @@ def distinct_new(texts: Iterable[str], cache: dict[str, float]) -> list[str]:
     return [t for t in dict.fromkeys(texts) if t not in cache]
 
 
-class FastVaderScorer:
-    """Plain VADER compound scores, identical to the reference, several times faster.
+#: A prefetch sends its workers a task once it has gathered this many distinct new texts.
+PREFETCH_CHUNK = 20_000
 
-    Follows :class:`postmortem.analysis.sentiment.SentimentScorer`. Results are cached per
-    distinct text on the instance; batches with more than ``parallel_threshold`` distinct
-    new texts are split over ``workers`` processes (default: the CPU count, at most 2 are
-    useful on the target machine but more are allowed; none inside a worker process).
+
+def _yield_the_cpu() -> None:
+    """Initializer of the prefetch workers: the lowest priority, so the process reading the
+    file keeps its core and the workers take what is left (all of it once it waits for them)."""
+    with contextlib.suppress(OSError):
+        os.nice(19)
+
+
+class Prefetch:
+    """Texts scored by worker processes while the file they come from is still being read.
+
+    Loading a big file keeps one core busy for seconds and the other idle; scoring its texts
+    is the analysis's largest single step. :meth:`CachedScorer.prefetch` feeds this with each
+    block of texts the loader reads; once :data:`PREFETCH_CHUNK` distinct new ones are
+    gathered it starts a pool of low-priority workers and sends them the texts, a task per
+    chunk. :meth:`settle` puts every score in the scorer's cache. A chunk whose worker failed
+    is simply left out: the scorer scores those texts itself when they are asked for.
     """
 
-    method = "vader"
+    def __init__(self, score_chunk: Callable[[list[str]], list[float]], workers: int, cache: dict[str, float]) -> None:
+        self._score_chunk = score_chunk
+        self._workers = workers
+        self._cache = cache
+        self._claimed: set[str] = set()
+        self._gathered: list[str] = []
+        self._tasks: list[tuple[list[str], Any]] = []
+        self._pool: ProcessPoolExecutor | None = None
+        self._broken = False
+
+    @property
+    def started(self) -> bool:
+        """Whether any texts were sent to the workers."""
+        return bool(self._tasks)
+
+    def add(self, texts: Iterable[object]) -> None:
+        """Gather the distinct texts not scored or gathered yet; send them once there are enough."""
+        if self._broken:
+            return
+        cache, claimed = self._cache, self._claimed
+        new = [t for t in dict.fromkeys(texts) if isinstance(t, str) and t not in cache and t not in claimed]
+        claimed.update(new)
+        self._gathered.extend(new)
+        if len(self._gathered) >= PREFETCH_CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send what is gathered (once a pool runs, or when it is enough to start one)."""
+        batch, self._gathered = self._gathered, []
+        if not batch or self._broken:
+            return
+        if self._pool is None and len(batch) < PREFETCH_CHUNK:
+            self._claimed.difference_update(batch)  # not worth a pool: scored when asked for
+            return
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self._workers, initializer=_yield_the_cpu)
+            for k in range(0, len(batch), PREFETCH_CHUNK):
+                part = batch[k : k + PREFETCH_CHUNK]
+                self._tasks.append((part, self._pool.submit(self._score_chunk, part)))
+        except (OSError, RuntimeError):  # no processes here (limits, interpreter shutting down)
+            self._broken = True
+            self.cancel()
+
+    def settle(self) -> None:
+        """Wait for the workers, put their scores in the cache and stop them."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        tasks, self._tasks = self._tasks, []
+        cache = self._cache
+        try:
+            for part, future in tasks:
+                try:
+                    cache.update(zip(part, future.result(), strict=True))
+                except (BrokenProcessPool, OSError, ValueError):  # scored in this process when asked for
+                    continue
+        except BaseException:  # e.g. Ctrl-C while waiting
+            self.cancel()
+            raise
+        self._stop(cancel=False)
+
+    def cancel(self) -> None:
+        """Stop the workers; the scores not collected yet are dropped."""
+        self._tasks = []
+        self._stop(cancel=True)
+
+    def _stop(self, *, cancel: bool) -> None:
+        self._claimed.clear()
+        self._gathered = []
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=cancel)
+
+
+class CachedScorer:
+    """What both scorers share: scores cached per distinct text, big batches on worker
+    processes, scoring in the background (:meth:`score_in_background`) and while a file is
+    still being read (:meth:`prefetch`). Subclasses give ``method``, :meth:`_score_unique`
+    and :meth:`_chunk_function`."""
+
+    method: str
 
     def __init__(self, workers: int | None = None, parallel_threshold: int = PARALLEL_THRESHOLD) -> None:
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.parallel_threshold = parallel_threshold
         self._cache: dict[str, float] = {}
+        self._prefetch: Prefetch | None = None
 
     def score(self, texts: Sequence[str]) -> list[float]:
-        """Compound score per text (non-string items are scored by the reference itself)."""
+        """Compound score per text."""
         cache = self._cache
         todo = distinct_new(texts, cache)
         if todo:
@@ -767,8 +838,85 @@ class FastVaderScorer:
         return [cache[t] for t in texts]
 
     def score_in_background(self, texts: Sequence[str]) -> Pending[list[float]]:
-        """:meth:`score`, started (see :func:`score_in_background`): call the result for the scores."""
-        return score_in_background(self, texts, _score_chunk)
+        """:meth:`score`, started: a batch big enough for the worker processes (or texts a
+        :meth:`prefetch` already sent them) is scored by them while the caller goes on;
+        anything else is scored when the result is asked for. Call the result for the scores."""
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None:
+            if prefetch.started:
+                prefetch.add(texts)
+                prefetch.flush()
+
+                def collect() -> list[float]:
+                    prefetch.settle()
+                    try:
+                        return [self._cache[t] for t in texts]
+                    except KeyError:  # a failed worker's texts: scored here
+                        return self.score(texts)
+
+                return Pending(collect, prefetch.cancel)
+            prefetch.cancel()
+        cache = self._cache
+        todo = distinct_new(texts, cache)
+        if not (todo and use_processes(self.workers, len(todo), self.parallel_threshold)):
+            return Pending(lambda: self.score(texts))
+        if not all(isinstance(t, str) for t in todo):
+            return Pending(lambda: self.score(texts))
+        pending = start_in_processes(self._chunk_function(), todo, self.workers)
+
+        def finish() -> list[float]:
+            cache.update(zip(todo, pending(), strict=True))
+            return [cache[t] for t in texts]
+
+        return Pending(finish, pending.cancel)
+
+    def prefetch(self, texts: Sequence[object]) -> None:
+        """Texts that will be asked for soon (a block of a file being loaded): from
+        :data:`PREFETCH_CHUNK` distinct new ones on, low-priority worker processes score them
+        meanwhile. The next :meth:`score_in_background` collects the scores; call
+        :meth:`settle` (or :meth:`drop_prefetch`) before forking this process. Nothing happens
+        with one worker or inside a worker process."""
+        if self._prefetch is None:
+            if self.workers < 2 or nested():
+                return
+            self._prefetch = Prefetch(self._chunk_function(), self.workers, self._cache)
+        self._prefetch.add(texts)
+
+    def settle(self) -> None:
+        """Wait for a :meth:`prefetch`'s workers and keep their scores (none running after)."""
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None:
+            prefetch.flush()
+            prefetch.settle()
+
+    def drop_prefetch(self) -> None:
+        """Stop a :meth:`prefetch`'s workers without waiting for their scores."""
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None:
+            prefetch.cancel()
+
+    def _score_unique(self, texts: list[str]) -> list[float]:
+        raise NotImplementedError
+
+    def _chunk_function(self) -> Callable[[list[str]], list[float]]:
+        """A module-level function scoring a list of texts (pickled by name to the workers)."""
+        raise NotImplementedError
+
+
+class FastVaderScorer(CachedScorer):
+    """Plain VADER compound scores, identical to the reference, several times faster.
+
+    Follows :class:`postmortem.analysis.sentiment.SentimentScorer` (see :class:`CachedScorer`).
+    Results are cached per distinct text on the instance; batches with more than
+    ``parallel_threshold`` distinct new texts are split over ``workers`` processes (default:
+    the CPU count, at most 2 are useful on the target machine but more are allowed; none
+    inside a worker process).
+    """
+
+    method = "vader"
+
+    def _chunk_function(self) -> Callable[[list[str]], list[float]]:
+        return _score_chunk
 
     def _score_unique(self, texts: list[str]) -> list[float]:
         strings = [t for t in texts if isinstance(t, str)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from postmortem.errors import InputError, UsageError
@@ -172,15 +172,17 @@ def parse_raw(
     tz: str = "UTC",
     mapping: Mapping[str, str] | None = None,
     date_order: str = "auto",
+    texts_read: Callable[[list[str]], None] | None = None,
 ) -> Collection:
     """Parse bytes already read (pure: used by :func:`load` and by tests).
 
     ``date_order`` (``auto``, ``dmy`` or ``mdy``) settles slash dates like ``03/10/2026``
     in spreadsheet exports; ``auto`` decides from the other dates in the file.
+    ``texts_read``: see :attr:`LoadOptions.texts_read`.
     """
     if date_order not in DATE_ORDERS:
         raise UsageError(f"unknown date order {date_order!r}; choose from: {', '.join(DATE_ORDERS)}")
-    options = LoadOptions(tz=tz, mapping=dict(mapping or {}), date_order=date_order)
+    options = LoadOptions(tz=tz, mapping=dict(mapping or {}), date_order=date_order, texts_read=texts_read)
     options.zone()  # fail early on an unknown zone
     if fmt is None:
         spec = detect(raw)
@@ -227,9 +229,13 @@ def load(
     tz: str = "UTC",
     mapping: Mapping[str, str] | None = None,
     date_order: str = "auto",
+    texts_read: Callable[[list[str]], None] | None = None,
 ) -> Collection:
-    """Load an export (file, folder or zip), auto-detecting its format unless ``fmt`` is given."""
-    return parse_raw(read_raw(path), fmt, tz=tz, mapping=mapping, date_order=date_order)
+    """Load an export (file, folder or zip), auto-detecting its format unless ``fmt`` is given.
+
+    ``texts_read`` is called with blocks of post texts while a big file is read (see
+    :attr:`LoadOptions.texts_read`)."""
+    return parse_raw(read_raw(path), fmt, tz=tz, mapping=mapping, date_order=date_order, texts_read=texts_read)
 
 
 __all__ = [

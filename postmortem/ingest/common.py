@@ -52,6 +52,11 @@ class LoadOptions:
     """Generic formats: our field name -> the column/key in the file."""
     date_order: str = "auto"
     """Slash dates such as ``03/10/2026``: ``dmy``, ``mdy`` or ``auto`` (decided per file)."""
+    texts_read: Callable[[list[str]], None] | None = field(default=None, compare=False)
+    """Called with each block of post texts (cleaned, as the posts will hold them) while a
+    big file is still being read, so that slow per-text work can start meanwhile (the review
+    hands them to the sentiment scorer's ``prefetch``). Only the generic CSV loader calls it;
+    it must not raise, and the texts may include records later skipped."""
 
     def zone(self) -> tzinfo:
         """The :class:`tzinfo` for naive timestamps."""

@@ -362,14 +362,19 @@ Column = list[str | None]
 
 
 def _read_columns(
-    reader: Iterator[list[str]], width: int, wanted: dict[str, int]
+    reader: Iterator[list[str]],
+    width: int,
+    wanted: dict[str, int],
+    texts_read: Callable[[list[str]], None] | None = None,
 ) -> tuple[dict[str, Column], list[int], int]:
     """The wanted columns of every row (``None`` where a short row has no value, as in
     ``csv.DictReader``; blank rows skipped), the indexes of rows with too many values, and
-    the number of rows."""
+    the number of rows. The ``text`` column comes cleaned (:func:`clean_texts`), a block at a
+    time, and each block of it is passed to ``texts_read``."""
     names = list(wanted)
     places = [wanted[name] for name in names]
     columns: list[Column] = [[] for _ in names]
+    text_column = names.index("text") if "text" in wanted else -1
     too_long: list[int] = []
     count = 0
     while True:
@@ -381,8 +386,14 @@ def _read_columns(
             if not block:
                 continue
         transposed = list(zip(*block, strict=True))
-        for column, place in zip(columns, places, strict=True):
-            column.extend(transposed[place])
+        for index, (column, place) in enumerate(zip(columns, places, strict=True)):
+            if index == text_column:
+                texts = clean_texts(list(transposed[place]))
+                if texts_read is not None:
+                    texts_read(texts)
+                column.extend(texts)
+            else:
+                column.extend(transposed[place])
         count += len(block)
     return dict(zip(names, columns, strict=True)), too_long, count
 
@@ -430,7 +441,9 @@ def _parse_table(raw: RawInput, options: LoadOptions, source: _Text, *, utf8_val
     fields = _field_map(columns, options.mapping, raw.path)
     place = {name: index for index, name in enumerate(header)}  # a repeated name: its last column
     try:
-        table, too_long, count = _read_columns(reader, len(header), {f: place[c] for f, c in fields.items()})
+        table, too_long, count = _read_columns(
+            reader, len(header), {f: place[c] for f, c in fields.items()}, options.texts_read
+        )
     except csv.Error:
         return _raise_malformed(raw, options, source, delimiter)
     del reader
@@ -494,7 +507,7 @@ def _parse_table(raw: RawInput, options: LoadOptions, source: _Text, *, utf8_val
     for _, _, what, number in sorted(repairs):
         builder.repair(what, number)
 
-    texts = clean_texts(table.pop("text"))
+    texts = cast(list[str], table.pop("text"))  # cleaned as read
     urls_read = table.pop("url", None)
     platforms_read = table.pop("platform", None)
     likes_read, shares_read = table.pop("likes", None), table.pop("shares", None)

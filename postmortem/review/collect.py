@@ -208,6 +208,26 @@ def _scorer(method: str) -> object:
     return _SCORERS[method]
 
 
+def _prefetcher(method: str) -> Callable[[list[str]], None] | None:
+    """Where the loader sends the texts it reads: the scorer's ``prefetch`` (worker processes
+    score a big file's texts while the rest of it is read and while the analysis begins)."""
+    from postmortem.analysis import SENTIMENT_MODES
+
+    if method not in SENTIMENT_MODES:
+        return None
+    hook: Callable[[list[str]], None] | None = getattr(_scorer(method), "prefetch", None)
+    return hook
+
+
+def _settle_scorers(*, drop: bool = False) -> None:
+    """Collect (or with ``drop``, stop) any prefetch still running: before this process forks
+    its own workers, and when the review ends."""
+    for scorer in _SCORERS.values():
+        finish = getattr(scorer, "drop_prefetch" if drop else "settle", None)
+        if finish is not None:
+            finish()
+
+
 @dataclass(frozen=True)
 class _Job:
     thread: Thread
@@ -304,6 +324,8 @@ class Analyser:
     def _get_pool(self) -> Executor:
         if self._pool is None:
             import multiprocessing
+
+            _settle_scorers()  # the workers inherit the scores, and no prefetch pool of ours
             import warnings
 
             # fork where there is one: workers start at once and need not re-import the caller's
@@ -346,8 +368,11 @@ def collect(
     try:
         for index, path in enumerate(files, start=1):
             report.input_started(str(path), index, len(files))
+            # Stop scoring a previous file's texts that no analysis asked for (a failed load, no
+            # thread in the window); this file's blocks go to the scorer as they are read.
+            _settle_scorers(drop=True)
             try:
-                collection = load(path, fmt, tz=options.analysis.tz)
+                collection = load(path, fmt, tz=options.analysis.tz, texts_read=_prefetcher(options.analysis.sentiment))
             except PostmortemError as exc:
                 failure = InputFailure(str(path), _without_path(str(exc), str(path)))
                 result.failures.append(failure)
@@ -374,6 +399,7 @@ def collect(
             report.input_done(str(path), done, outside + other)
     finally:
         analyser.close()
+        _settle_scorers(drop=True)
     if ignored:
         count = "1 file" if ignored == 1 else f"{ignored} files"
         result.notes.append(f"{count} inside folders ignored (not .json, .jsonl, .ndjson, .js, .csv or .zip)")
