@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Generic, TypeVar
 
 A = TypeVar("A")
@@ -78,14 +78,30 @@ def relaxed_gc() -> Iterator[None]:
 
 
 def fork_pair(here: Callable[[], A], there: Callable[[], B]) -> tuple[A, B]:
-    """``(here(), there())``, with ``there`` run by a forked child meanwhile.
+    """``(here(), there())``, with ``there`` run by a forked child meanwhile (:func:`fork_start`).
 
-    For pure, CPU-bound work on a large batch when :func:`fork_usable`: the child inherits its
-    inputs (nothing is sent to it), runs ``there``, pickles the result back through a pipe and
-    leaves at once, without running any of the parent's cleanup. Its result should be plain
-    tuples, strings and numbers: pickling rich objects back can cost what the child saved. If
-    anything goes wrong in the child, this process runs ``there`` itself, so the result never
-    depends on where it was computed.
+    For pure, CPU-bound work on a large batch when :func:`fork_usable`. If ``here`` fails, the
+    child is stopped and reaped before the error propagates.
+    """
+    pending = fork_start(there)
+    try:
+        mine = here()
+    except BaseException:
+        pending.cancel()
+        raise
+    return mine, pending()
+
+
+def fork_start(there: Callable[[], B]) -> Pending[B]:
+    """``there()``, started in a forked child: call the result to wait for its value.
+
+    For pure, CPU-bound work when :func:`fork_usable`: the child inherits its inputs (nothing
+    is sent to it), runs ``there``, pickles the result back through a pipe and leaves at once,
+    without running any of the parent's cleanup. Its result should be plain tuples, strings and
+    numbers: pickling rich objects back can cost what the child saved. If anything goes wrong
+    in the child (or no process can be forked), ``there`` runs here when the result is asked
+    for, so the result never depends on where it was computed: ``there`` must read only data
+    that does not change meanwhile. :meth:`Pending.cancel` stops the child.
     """
     global _in_forked_helper
     import os
@@ -94,13 +110,13 @@ def fork_pair(here: Callable[[], A], there: Callable[[], B]) -> tuple[A, B]:
     try:
         read_end, write_end = os.pipe()
     except OSError:
-        return here(), there()
+        return Pending(there)
     try:
         pid = os.fork()
     except OSError:
         os.close(read_end)
         os.close(write_end)
-        return here(), there()
+        return Pending(there)
     if pid == 0:  # the child
         status = 1
         try:
@@ -114,18 +130,34 @@ def fork_pair(here: Callable[[], A], there: Callable[[], B]) -> tuple[A, B]:
         finally:
             os._exit(status)
     os.close(write_end)
-    try:
-        mine = here()
-    finally:  # read it all even if ``here`` failed, so the child is never left blocked on the pipe
-        try:
+    state = {"open": True}
+
+    def collect() -> B:
+        if not state["open"]:
+            return there()
+        state["open"] = False
+        try:  # (interrupted: the pipe is closed first, so the child's write fails and it exits)
             with os.fdopen(read_end, "rb") as pipe:
                 payload = pipe.read()
-        finally:  # (interrupted: the pipe is closed first, so the child's write fails and it exits)
+        finally:
             _, status = os.waitpid(pid, 0)
-    try:
-        return mine, (pickle.loads(payload) if status == 0 else there())
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
-        return mine, there()
+        try:
+            return pickle.loads(payload) if status == 0 else there()
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            return there()
+
+    def cancel() -> None:
+        if not state["open"]:
+            return
+        state["open"] = False
+        import signal
+
+        os.close(read_end)
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+    return Pending(collect, cancel)
 
 
 #: From this many distinct values, :func:`map_distinct` hands half of them to a forked child.

@@ -199,6 +199,15 @@ def replies_to_company(posts: pd.DataFrame) -> np.ndarray:
     return found
 
 
+def answered_by_company(posts: pd.DataFrame) -> np.ndarray:
+    """Which posts of a frame with ``is_company`` a company post replies to."""
+    company = posts[IS_COMPANY].to_numpy(dtype=bool)
+    answered = set(map(str, posts.loc[company, PARENT_ID].dropna().tolist()))
+    # (a set lookup per id: Series.isin over the string column cost 0.8 s at 1M posts)
+    found: np.ndarray = np.fromiter((str(i) in answered for i in posts[ID].tolist()), dtype=bool, count=len(posts))
+    return found
+
+
 def children_map(frame: pd.DataFrame) -> dict[str, list[str]]:
     """Parent id -> child ids in time order."""
     children: dict[str, list[str]] = defaultdict(list)
@@ -224,8 +233,8 @@ def identify_company(thread: Thread, given: Iterable[str] = ()) -> CompanyAccoun
     reply to; the best score wins if the account replied to someone. See docs/metrics.md.
     """
     authors: dict[str, str] = {}
-    for post in thread.posts:
-        authors.setdefault(normalise_handle(post.author), post.author)
+    for handle in dict.fromkeys(post.author for post in thread.posts):  # people post many times
+        authors.setdefault(normalise_handle(handle), handle)
     wanted = [normalise_handle(h) for h in given if normalise_handle(h)]
     if wanted:
         handles = tuple(dict.fromkeys(wanted))
@@ -274,7 +283,7 @@ def company_posts_to(posts: pd.DataFrame) -> dict[str, list[tuple[pd.Timestamp, 
     @mentions. Built once per thread so lookups do not rescan every company post.
     """
     company = posts.loc[posts[IS_COMPANY].astype(bool)]
-    answered = posts.loc[posts[ID].astype(str).isin(set(company[PARENT_ID].dropna().astype(str)))]
+    answered = posts.loc[answered_by_company(posts)]
     author_of = dict(zip(answered[ID].astype(str), answered[AUTHOR], strict=True))
     index: dict[str, list[tuple[pd.Timestamp, str]]] = {}
     for post_id, parent, text, when in zip(

@@ -3,14 +3,18 @@ as computing it here, and a child that fails is made up for, not trusted."""
 
 from __future__ import annotations
 
+import csv
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
 from postmortem.lessons import audit as audit_module
 from postmortem.lessons.audit import audit_thread, audit_to_dict
-from postmortem.perf import fork_pair, fork_usable
+from postmortem.perf import fork_pair, fork_start, fork_usable
+
+REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forking helpers are used on Linux only")
 
@@ -20,6 +24,27 @@ def test_fork_pair_returns_both_results() -> None:
     here, there = fork_pair(lambda: os.getpid(), lambda: (os.getpid() != parent, [("a", 1)] * 3))
     assert here == parent
     assert there == (True, [("a", 1)] * 3)  # computed in the child, pickled back
+
+
+def _children() -> set[str]:
+    found: set[str] = set()
+    for task in os.listdir(f"/proc/{os.getpid()}/task"):
+        with open(f"/proc/{os.getpid()}/task/{task}/children") as listing:
+            found |= set(listing.read().split())
+    return found
+
+
+def test_fork_start_runs_in_a_child_and_can_be_cancelled() -> None:
+    parent = os.getpid()
+    before = _children()
+    pending = fork_start(lambda: (os.getpid() != parent, "x" * 1_000_000))  # more than a pipe holds
+    assert _children() > before  # running meanwhile
+    assert pending() == (True, "x" * 1_000_000)
+    assert _children() <= before  # reaped
+    stopped = fork_start(lambda: os.getpid() != parent)
+    stopped.cancel()
+    assert _children() <= before
+    assert stopped() is False  # asked for after all: computed here
 
 
 def test_a_failing_child_is_made_up_for_here() -> None:
@@ -37,17 +62,10 @@ def test_an_error_here_propagates_and_the_child_is_reaped() -> None:
     def here() -> None:
         raise ValueError("here fails")
 
-    def children() -> set[str]:
-        found: set[str] = set()
-        for task in os.listdir(f"/proc/{os.getpid()}/task"):
-            with open(f"/proc/{os.getpid()}/task/{task}/children") as listing:
-                found |= set(listing.read().split())
-        return found
-
-    before = children()
+    before = _children()
     with pytest.raises(ValueError, match="here fails"):
         fork_pair(here, lambda: "x" * 1_000_000)  # more than a pipe holds: the child must not hang
-    assert children() <= before  # reaped, not left as a zombie
+    assert _children() <= before  # reaped, not left as a zombie
 
 
 @pytest.mark.skipif(not fork_usable(), reason="needs 2+ CPUs and no other thread")
@@ -60,10 +78,52 @@ def test_split_audit_is_identical(monkeypatch: pytest.MonkeyPatch) -> None:
     whole = audit_to_dict(audit_thread(posts))
     monkeypatch.setattr(audit_module, "SPLIT_REPLIES", 10)
     calls = []
-    real = audit_module._from_compact
-    monkeypatch.setattr(audit_module, "_from_compact", lambda *a: calls.append(1) or real(*a))
+    real = audit_module._unflat
+    monkeypatch.setattr(audit_module, "_unflat", lambda *a: calls.append(1) or real(*a))
     assert audit_to_dict(audit_thread(posts)) == whole
     assert calls, "the split path was not taken"
+
+
+@pytest.mark.skipif(not fork_usable(), reason="needs 2+ CPUs and no other thread")
+@pytest.mark.parametrize("summary_only", [False, True])
+def test_background_audit_is_identical(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, summary_only: bool
+) -> None:
+    """From SPLIT_REPLIES company posts, analyse() has a forked child audit the replies while it
+    measures the rest: the audit (suggestions, canned marks), lessons and actions are the same."""
+    from postmortem import api
+    from postmortem.analysis import analyse
+    from postmortem.lessons.audit import audit_to_dict
+
+    sys.path.insert(0, str(REPO))
+    try:
+        write_csv = pytest.importorskip("benchmarks.generate").write_csv
+    finally:
+        sys.path.remove(str(REPO))
+    path = write_csv(tmp_path / "thread.csv", 3000, seed=3)
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    bad = ["Maybe read the manual before complaining.", "lol relax, it is just a delay", "Sorry you feel that way."]
+    replies = [row for row in rows if row["author"] == "AcmeAir" and row["parent_id"]]
+    for n, row in enumerate(replies[::7]):  # the generator's company never answers badly
+        row["text"] = f"{row['text'].split()[0]} {bad[n % len(bad)]}"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    thread = api.load_thread(path)
+    alone = analyse(thread, summary_only=summary_only)
+    assert alone.audit is not None and alone.audit.canned_groups  # canned marks are made after the child's audit
+    assert any(r.suggestion for r in alone.audit.replies) != summary_only
+    monkeypatch.setattr(audit_module, "SPLIT_REPLIES", 10)
+    started: list[object] = []
+    real = audit_module.start_reply_audit
+    monkeypatch.setattr(audit_module, "start_reply_audit", lambda *a, **k: started.append(p := real(*a, **k)) or p)
+    background = analyse(thread, summary_only=summary_only)
+    assert started and started[0] is not None, "the background path was not taken"
+    assert background.audit is not None
+    assert audit_to_dict(background.audit) == audit_to_dict(alone.audit)
+    assert background.lessons == alone.lessons and background.actions == alone.actions
 
 
 @pytest.mark.skipif(not fork_usable(), reason="needs 2+ CPUs and no other thread")

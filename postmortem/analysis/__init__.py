@@ -130,6 +130,7 @@ def analyse(
     conversations or of one very large thread spends much less time per thread that way.
     """
     from postmortem.lessons import derive_lessons
+    from postmortem.lessons.audit import start_reply_audit
 
     options = options or AnalysisOptions()
     if scorer is None:
@@ -151,6 +152,26 @@ def analyse(
         scores.cancel()
         raise
     posts[SENTIMENT] = np.array(scores(), dtype="float64")
+    # A big thread's replies are audited by a forked child while the rest is measured here.
+    audit = start_reply_audit(posts, suggest=not summary_only)
+    try:
+        measured = _measure(thread, options, scorer, posts, company, summary_only)
+        return derive_lessons(measured, options.rules_path, audit)
+    except BaseException:
+        if audit is not None:
+            audit.cancel()
+        raise
+
+
+def _measure(
+    thread: Thread,
+    options: AnalysisOptions,
+    scorer: SentimentScorer,
+    posts: pd.DataFrame,
+    company: CompanyAccounts,
+    summary_only: bool,
+) -> Analysis:
+    """:func:`analyse` from the frame with sentiment on: everything but the lessons."""
     posts[ADDRESSED] = mark_addressed(posts, company)
     posts[ROLE] = assign_roles(posts)
     posts[INTENT] = classify_intents(posts)
@@ -180,7 +201,7 @@ def analyse(
         events=() if summary_only else reply_events(posts, window_s),
         largest_drops=() if summary_only else largest_drops(windows),
     )
-    analysis = Analysis(
+    return Analysis(
         thread=thread,
         options=options,
         company=company,
@@ -197,7 +218,6 @@ def analyse(
         else compute_amplification(posts, windows, None if complaint is None else str(complaint[AUTHOR])),
         summary_only=summary_only,
     )
-    return derive_lessons(analysis, options.rules_path)
 
 
 __all__ = [

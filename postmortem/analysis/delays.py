@@ -117,7 +117,7 @@ def epoch_seconds(times: pd.Series) -> np.ndarray:
 def annotate_responses(posts: pd.DataFrame) -> pd.DataFrame:
     """Add ``response_s`` and ``answered_by`` to inbound posts (NaN / None elsewhere)."""
     answered_by, delays = first_company_reply(posts)
-    out = posts.copy()
+    out = posts.copy(deep=False)  # (whole columns are set below, never written into: ``posts`` is untouched)
     inbound = out[ADDRESSED].to_numpy(dtype=bool)
     out[RESPONSE_S] = np.where(inbound, np.array(delays, dtype="float64"), np.nan)
     out[ANSWERED_BY] = [a if flag else None for a, flag in zip(answered_by, inbound, strict=True)]

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from postmortem.analysis.phases import compute_timeline
 from postmortem.analysis.results import Analysis, Lesson
-from postmortem.lessons.audit import ReplyAudit, ThreadAudit, audit_thread
-from postmortem.lessons.rules import Rulebook, action_items, apply_rules, load_rules
+from postmortem.lessons.audit import AuditedReplies, ReplyAudit, ThreadAudit, audit_thread
+from postmortem.lessons.rules import Rulebook, action_items, apply_rules, inbound_complaints, load_rules
+from postmortem.perf import Pending
 
 # Among lessons of equal severity, what a PR lead would raise first: how the company spoke,
 # then whether it answered, then how fast.
@@ -77,11 +78,17 @@ def rank_lessons(lessons: tuple[Lesson, ...]) -> tuple[Lesson, ...]:
     )
 
 
-def derive_lessons(analysis: Analysis, rules_path: Path | None = None) -> Analysis:
-    """Audit the company's posts and return the analysis with audit, lessons and action items."""
-    audit = audit_thread(analysis.posts, suggest=not analysis.summary_only)
+def derive_lessons(
+    analysis: Analysis, rules_path: Path | None = None, started: Pending[AuditedReplies] | None = None
+) -> Analysis:
+    """Audit the company's posts and return the analysis with audit, lessons and action items.
+
+    ``started``: the replies' audit begun by :func:`~postmortem.lessons.audit.start_reply_audit`
+    (with ``suggest=not analysis.summary_only``) on this analysis's frame."""
     rulebook = _rules(rules_path)
-    lessons = rank_lessons(apply_rules(analysis, audit, rulebook))
+    complaints = None if started is None else inbound_complaints(analysis.posts)  # while the audit finishes
+    audit = audit_thread(analysis.posts, suggest=not analysis.summary_only, started=started)
+    lessons = rank_lessons(apply_rules(analysis, audit, rulebook, complaints))
     if analysis.summary_only:
         return replace(analysis, audit=audit, lessons=lessons, actions=action_items(lessons, rulebook))
     timeline = compute_timeline(

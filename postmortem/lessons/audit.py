@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from postmortem.perf import Pending
 from postmortem.timeline import (
     ADDRESSED,
     AUTHOR,
@@ -32,6 +33,7 @@ from postmortem.timeline import (
     ROLE_COMPLAINANT,
     SENTIMENT,
     TEXT,
+    answered_by_company,
     company_posts_to,
     first_post_to,
     replies_to_company,
@@ -798,68 +800,111 @@ def _canned(verdict: ReplyVerdict, reason: str, canned_with: int) -> tuple[Reply
 # --- across the thread ----------------------------------------------------------------------
 
 
-#: From this many company posts, a forked child audits about half of them meanwhile, and
-#: finds the resolved complaints while this process finds the canned replies
-#: (:func:`~postmortem.perf.fork_pair`; 1M-post thread, 151,580 replies: 10.1 -> ~7 s).
+#: From this many company posts their audit uses the second core: :func:`start_reply_audit`
+#: runs it in a forked child while the analysis goes on; :func:`audit_thread` on its own
+#: has a forked child audit about half of them meanwhile, and find the resolved complaints
+#: while this process finds the canned replies (:mod:`postmortem.perf`; 1M-post thread,
+#: 151,580 replies: 10.1 -> ~7 s, and to ~1.5 s of waiting when started in the background).
 SPLIT_REPLIES = 20_000
 
 _Item = tuple[str, dict[str, object], dict[str, object] | None]
 """(post id, the company post's row, the row of the post it answers)."""
 
 
-def audit_thread(posts: pd.DataFrame, suggest: bool = True) -> ThreadAudit:
-    """Audit every company post of an analysed posts frame (see ``postmortem.analysis``)."""
+def audit_thread(
+    posts: pd.DataFrame, suggest: bool = True, started: Pending[AuditedReplies] | None = None
+) -> ThreadAudit:
+    """Audit every company post of an analysed posts frame (see ``postmortem.analysis``).
+
+    ``started``: the replies' audit begun earlier by :func:`start_reply_audit` on this frame."""
     from postmortem.perf import fork_pair, fork_usable
 
-    # Only company posts and the posts they answer are read: a reply's nearest non-company
-    # ancestor is its parent or is reached through company posts.
-    company = posts[IS_COMPANY].astype(bool)
-    needed = company | posts[ID].astype(str).isin(set(posts.loc[company, PARENT_ID].dropna().astype(str)))
-    columns = [ID, PARENT_ID, IS_COMPANY, TEXT, SENTIMENT, AUTHOR, AUTHOR_NAME, AUTHOR_HANDLE]
-    rows = {str(r[ID]): r for r in _records(posts.loc[needed, columns])}
-    company_name = _company_name(posts) if suggest else ""  # only suggested replies sign with it
-    items: list[_Item] = [(pid, row, _answered_post(rows, row)) for pid, row in rows.items() if row[IS_COMPANY]]
-    audited: list[ReplyAudit]
-    if len(items) >= SPLIT_REPLIES and fork_usable():
-        # Split by reply body, so that each process's cache of body detectors serves its own replies.
-        halves: tuple[list[int], list[int]] = ([], [])
-        for n, (_, row, _) in enumerate(items):
-            halves[hash(_body(_normalise(str(row[TEXT])))) & 1].append(n)
-        first, second = [items[n] for n in halves[0]], [items[n] for n in halves[1]]
-
-        def here() -> tuple[tuple[tuple[str, ...], ...], dict[str, int], list[ReplyAudit]]:
-            canned, in_canned = _canned_groups(posts)
-            return canned, in_canned, [_audit_item(item, in_canned.get(item[0], 1) - 1) for item in first]
-
-        def there() -> tuple[list[_Compact], tuple[str, ...]]:  # plain tuples: cheap to send back
-            return [_compact(_audit_item(item, 0)) for item in second], find_resolved(posts)
-
-        (canned, in_canned, mine), (theirs, resolved) = fork_pair(here, there)
-        placed: list[ReplyAudit | None] = [None] * len(items)
-        for n, audit in zip(halves[0], mine, strict=True):
-            placed[n] = audit
-        for n, compact in zip(halves[1], theirs, strict=True):
-            placed[n] = _from_compact(items[n], compact, in_canned.get(items[n][0], 1) - 1)
-        audited = [audit for audit in placed if audit is not None]
-    else:
+    if started is not None:
+        resolved = find_resolved(posts)  # these two while the child finishes
         canned, in_canned = _canned_groups(posts)
-        audited = [_audit_item(item, in_canned.get(item[0], 1) - 1) for item in items]
-        resolved = find_resolved(posts)
-    replies = []
-    for item, audit in zip(items, audited, strict=True):
-        answered = item[2]
-        if suggest and audit.verdict == "went_badly" and answered is not None:
-            audit = _with_suggestion(audit, answered, company_name)
-        replies.append(audit)
+        replies = tuple(_unflat(flat, in_canned.get(flat[0], 1) - 1) for flat in started())
+    else:
+        items = _reply_items(posts)
+        if len(items) >= SPLIT_REPLIES and fork_usable():
+            # Split by reply body, so that each process's cache of body detectors serves its own replies.
+            halves: tuple[list[int], list[int]] = ([], [])
+            for n, (_, row, _) in enumerate(items):
+                halves[hash(_body(_normalise(str(row[TEXT])))) & 1].append(n)
+            first, second = [items[n] for n in halves[0]], [items[n] for n in halves[1]]
+
+            def here() -> tuple[tuple[tuple[str, ...], ...], dict[str, int], list[ReplyAudit]]:
+                canned, in_canned = _canned_groups(posts)
+                return canned, in_canned, [_audit_item(item, in_canned.get(item[0], 1) - 1) for item in first]
+
+            def there() -> tuple[list[_Flat], tuple[str, ...]]:  # plain tuples: cheap to send back
+                return [_flat(_audit_item(item, 0)) for item in second], find_resolved(posts)
+
+            (canned, in_canned, mine), (theirs, resolved) = fork_pair(here, there)
+            placed: list[ReplyAudit | None] = [None] * len(items)
+            for n, audit in zip(halves[0], mine, strict=True):
+                placed[n] = audit
+            for n, flat in zip(halves[1], theirs, strict=True):
+                placed[n] = _unflat(flat, in_canned.get(items[n][0], 1) - 1)
+            audited = [audit for audit in placed if audit is not None]
+        else:
+            canned, in_canned = _canned_groups(posts)
+            audited = [_audit_item(item, in_canned.get(item[0], 1) - 1) for item in items]
+            resolved = find_resolved(posts)
+        replies = _with_suggestions(posts, items, audited) if suggest else tuple(audited)
     kept, broken = split_promises(posts, replies)
     return ThreadAudit(
-        replies=tuple(replies),
+        replies=replies,
         canned_groups=canned,
         broken_promises=broken,
         promotions_during_crisis=find_promotions(posts, replies),
         kept_promises=kept,
         resolved=resolved,
     )
+
+
+def start_reply_audit(posts: pd.DataFrame, suggest: bool = True) -> Pending[AuditedReplies] | None:
+    """The audit of every company post, begun in a forked child while the caller goes on
+    (pass the result to :func:`audit_thread`), for a thread with :data:`SPLIT_REPLIES` company
+    posts or more where :func:`~postmortem.perf.fork_usable`; None otherwise.
+
+    It reads the columns the analysis has made before sentiment-based roles (id, parent,
+    author, text, sentiment, ``is_company``); the caller may add columns to ``posts`` meanwhile
+    but must not change these."""
+    from postmortem.perf import fork_start, fork_usable
+
+    if int(posts[IS_COMPANY].sum()) < SPLIT_REPLIES or not fork_usable():
+        return None
+    frame = posts.copy(deep=False)  # these columns as they are now, whatever is added to ``posts``
+
+    def there() -> AuditedReplies:
+        # (A canned reply is marked later: that changes no verdict "went_badly", the only one
+        # that gets a suggestion, and suggestions read only the flags.)
+        items = _reply_items(frame)
+        audited = [_audit_item(item, 0) for item in items]
+        return [_flat(reply) for reply in (_with_suggestions(frame, items, audited) if suggest else audited)]
+
+    return fork_start(there)
+
+
+def _reply_items(posts: pd.DataFrame) -> list[_Item]:
+    """Each company post with the post it answers."""
+    # Only company posts and the posts they answer are read: a reply's nearest non-company
+    # ancestor is its parent or is reached through company posts.
+    needed = posts[IS_COMPANY].to_numpy(dtype=bool) | answered_by_company(posts)
+    columns = [ID, PARENT_ID, IS_COMPANY, TEXT, SENTIMENT, AUTHOR, AUTHOR_NAME, AUTHOR_HANDLE]
+    rows = {str(r[ID]): r for r in _records(posts.loc[needed, columns])}
+    return [(pid, row, _answered_post(rows, row)) for pid, row in rows.items() if row[IS_COMPANY]]
+
+
+def _with_suggestions(posts: pd.DataFrame, items: list[_Item], audited: list[ReplyAudit]) -> tuple[ReplyAudit, ...]:
+    """The audits, with a suggested reply where a reply to someone went badly."""
+    company_name = _company_name(posts)
+    replies = []
+    for (_, _, answered), audit in zip(items, audited, strict=True):
+        if audit.verdict == "went_badly" and answered is not None:
+            audit = _with_suggestion(audit, answered, company_name)
+        replies.append(audit)
+    return tuple(replies)
 
 
 def _canned_groups(posts: pd.DataFrame) -> tuple[tuple[tuple[str, ...], ...], dict[str, int]]:
@@ -891,33 +936,51 @@ def _audit_item(item: _Item, canned_with: int) -> ReplyAudit:
     )
 
 
-_Compact = tuple[tuple[tuple[str, int, int, str], ...], str, str, str, bool]
-"""A ReplyAudit (not yet marked canned) without what the parent process already knows: flags
-(name, start, end, evidence), strategy, reason, verdict, answers_complaint."""
+_Flat = tuple[
+    str, str, str, tuple[tuple[str, int, int, str], ...], str, str, str, str | None, str | None, str | None, bool
+]
+"""A ReplyAudit as plain tuples and strings (what a forked child sends back): post id, author,
+text, flags (name, start, end, evidence), strategy, reason, verdict, suggestion, addressee,
+parent id, answers_complaint."""
+
+AuditedReplies = list[_Flat]
+"""Every company post's audit (with its suggested reply), flattened, not yet marked canned:
+what :func:`start_reply_audit`'s child sends back."""
 
 
-def _compact(audit: ReplyAudit) -> _Compact:
+def _flat(audit: ReplyAudit) -> _Flat:
     flags = tuple((f.name, f.span[0], f.span[1], f.evidence) for f in audit.flags)
-    return flags, audit.strategy, audit.strategy_reason, audit.verdict, audit.answers_complaint
+    return (
+        audit.post_id,
+        audit.author,
+        audit.text,
+        flags,
+        audit.strategy,
+        audit.strategy_reason,
+        audit.verdict,
+        audit.suggestion,
+        audit.addressed_to,
+        audit.parent_id,
+        audit.answers_complaint,
+    )
 
 
-def _from_compact(item: _Item, compact: _Compact, canned_with: int) -> ReplyAudit:
-    post_id, row, _ = item
-    flags, strategy, reason, verdict, answers_complaint = compact
+def _unflat(flat: _Flat, canned_with: int = 0) -> ReplyAudit:
+    """The ReplyAudit :func:`_flat` flattened, marked canned (``canned_with``) if it was not yet."""
+    post_id, author, text, flags, strategy, reason, verdict, suggestion, addressed_to, parent_id, answers = flat
     verdict, reason = _canned(verdict, reason, canned_with)  # type: ignore[arg-type]
-    parent_id, addressed_to = _links(item)
     return ReplyAudit(
         post_id=post_id,
-        author=str(row[AUTHOR]),
-        text=str(row[TEXT]),
+        author=author,
+        text=text,
         flags=tuple(Flag(name, (start, end), evidence) for name, start, end, evidence in flags),
         strategy=strategy,  # type: ignore[arg-type]
         strategy_reason=reason,
         verdict=verdict,
-        suggestion=None,
+        suggestion=suggestion,
         addressed_to=addressed_to,
         parent_id=parent_id,
-        answers_complaint=answers_complaint,
+        answers_complaint=answers,
     )
 
 

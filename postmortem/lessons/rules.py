@@ -637,9 +637,13 @@ def render(text: str, facts: Facts, extra: Mapping[str, str]) -> str:
 # --- applying the rules -----------------------------------------------------------------------
 
 
-def apply_rules(analysis: Analysis, audit: ThreadAudit, rulebook: Rulebook) -> tuple[Lesson, ...]:
-    """The lessons whose condition holds and whose evidence is in the thread, worst first."""
-    complaints = inbound_complaints(analysis.posts)
+def apply_rules(
+    analysis: Analysis, audit: ThreadAudit, rulebook: Rulebook, complaints: pd.DataFrame | None = None
+) -> tuple[Lesson, ...]:
+    """The lessons whose condition holds and whose evidence is in the thread, worst first
+    (``complaints``: :func:`inbound_complaints`, if known)."""
+    if complaints is None:
+        complaints = inbound_complaints(analysis.posts)
     facts = build_facts(analysis, audit, complaints)
     replied = bool(facts["replies.count"])
     lessons = []
