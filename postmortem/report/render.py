@@ -177,6 +177,7 @@ def import_weasyprint() -> Any:
     if "weasyprint" in sys.modules:
         from weasyprint import HTML
 
+        _decode_less_when_subsetting()
         return HTML
     import ctypes.util
     import io
@@ -194,7 +195,39 @@ def import_weasyprint() -> Any:
         from weasyprint import HTML
     finally:
         ctypes.util.find_library = search
+    _decode_less_when_subsetting()
     return HTML
+
+
+def _decode_less_when_subsetting() -> None:
+    """Let fontTools skip decoding the layout tables WeasyPrint drops from its font subsets.
+
+    Without ``libharfbuzz-subset`` (not part of this machine's libraries, nor of many
+    others) WeasyPrint subsets each embedded font with fontTools, asking it to drop ``GSUB``
+    and ``GPOS``; fontTools still decodes both tables first (``_compact_layout_tables``), 40 %
+    of the subsetting time with the bundled DejaVu fonts (10k-post report: 0.10 of 0.27 s).
+    Removing them from the font before subsetting gives the same subset: the subsetter drops
+    every table of ``drop_tables`` before it reads any other, and the legacy ``kern`` table,
+    which it drops when the font has ``GPOS``, is removed under the same condition first
+    (``tests/test_pdf.py`` checks the subsets are identical).
+    """
+    from fontTools import subset
+
+    original = subset.Subsetter.subset
+    if getattr(original, "_decodes_less", False):
+        return
+
+    def subset_font(self: Any, font: Any) -> Any:
+        options = self.options
+        if "GPOS" in font and "kern" in font and not options.legacy_kern:
+            del font["kern"]
+        for tag in ("GSUB", "GPOS"):
+            if tag in options.drop_tables and tag in font:
+                del font[tag]
+        return original(self, font)
+
+    subset_font._decodes_less = True  # type: ignore[attr-defined]
+    subset.Subsetter.subset = subset_font
 
 
 def write_pdf_bytes(html: str, template_dir: Path | None = None) -> bytes:
