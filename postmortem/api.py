@@ -12,7 +12,7 @@ docs/api.md walks through it with the examples (the tests execute it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,7 @@ from postmortem.outputs import Outputs, check_target, write_atomic
 if TYPE_CHECKING:
     import pandas as pd
 
-    from postmortem.report.context import ReportMeta
+    from postmortem.report.context import ChartsInAdvance, ReportMeta
 from postmortem.units import parse_duration
 
 PAPER_SIZES = ("A4", "Letter")
@@ -84,12 +84,15 @@ def analyse(
     weekdays: str = "mon-fri",
     rules: Path | None = None,
     summary_only: bool = False,
+    on_measured: Callable[[Analysis], object] | None = None,
 ) -> Analysis:
     """Measure a thread (``target`` as seconds or a duration such as ``"1h"``).
 
     ``business_hours`` (e.g. ``"09:00-17:00"``) on ``weekdays`` in ``tz`` adds business-hours
     delays beside the calendar ones. ``summary_only`` computes only the headline figures and
     lessons (what ``review`` and ``inspect`` show), faster; such an analysis cannot be rendered.
+    ``on_measured``: called before the reply audit and lessons; with :func:`charts_in_advance`
+    (then given to :func:`write_report` too) the report's charts are drawn meanwhile.
     """
     from postmortem.analysis.business import parse_business_hours
 
@@ -106,7 +109,15 @@ def analyse(
         weekdays=weekdays,
         rules_path=rules,
     )
-    return _analyse(thread, options, summary_only=summary_only)
+    return _analyse(thread, options, summary_only=summary_only, measured=on_measured)
+
+
+def charts_in_advance() -> ChartsInAdvance:
+    """For ``analyse(on_measured=...)`` and ``write_report(charts=...)``: the report's charts
+    drawn by a child process while the reply audit and lessons are worked out."""
+    from postmortem.report.context import ChartsInAdvance
+
+    return ChartsInAdvance()
 
 
 @dataclass(frozen=True)
@@ -124,8 +135,14 @@ class RenderOptions:
     company_name: str | None = None
 
 
-def render_outputs(analysis: Analysis, outputs: Outputs, render: RenderOptions | None = None) -> dict[Path, bytes]:
-    """Produce every requested output in memory (nothing is written)."""
+def render_outputs(
+    analysis: Analysis,
+    outputs: Outputs,
+    render: RenderOptions | None = None,
+    charts: ChartsInAdvance | None = None,
+) -> dict[Path, bytes]:
+    """Produce every requested output in memory (nothing is written); ``charts``: the ones
+    started while this analysis was made (see :func:`analyse`)."""
     from postmortem.report.context import build_context
     from postmortem.report.exports import metrics_json, posts_csv
     from postmortem.report.render import render_html, write_pdf_bytes
@@ -147,7 +164,7 @@ def render_outputs(analysis: Analysis, outputs: Outputs, render: RenderOptions |
             build_context(analysis, report_meta(analysis, render), with_charts=False)
         ).encode("utf-8")
     if outputs.pdf is not None or outputs.html is not None:
-        ctx = build_context(analysis, report_meta(analysis, render))
+        ctx = build_context(analysis, report_meta(analysis, render), charts=None if charts is None else charts.charts)
         if outputs.html is not None:
             results[outputs.html] = render_html(ctx, render.templates, paper=render.paper).encode("utf-8")
         if outputs.pdf is not None:
@@ -202,10 +219,12 @@ def write_report(
     *,
     force: bool = False,
     mkdir: bool = False,
+    charts: ChartsInAdvance | None = None,
 ) -> list[Path]:
-    """Render and write every requested output atomically; existing files need ``force``."""
+    """Render and write every requested output atomically; existing files need ``force``.
+    ``charts``: the :class:`ChartsInAdvance` given to :func:`analyse`, if any."""
     check_outputs(outputs, force=force, mkdir=mkdir)
-    rendered = render_outputs(analysis, outputs, render)
+    rendered = render_outputs(analysis, outputs, render, charts)
     for path, data in rendered.items():
         write_atomic(path, data)
     return list(rendered)

@@ -209,6 +209,7 @@ def report(
                 conversation=conversation or [],
                 date_order=date_order,
             )
+        charts = api.charts_in_advance() if outputs.pdf or outputs.html else None
         with stage(f"analysing {len(thread.posts)} posts"):
             analysis = api.analyse(
                 thread,
@@ -219,12 +220,13 @@ def report(
                 weekdays=weekdays,
                 sentiment=sentiment,
                 rules=rules,
+                on_measured=charts,
             )
         render = api.RenderOptions(
             title=title, paper=paper, templates=templates, accent=accent, logo=logo, company_name=company_name
         )
         with stage("rendering " + ", ".join(p.suffix.lstrip(".") or p.name for p in outputs.targets())):
-            written = api.write_report(analysis, outputs, render, force=force, mkdir=mkdir)
+            written = api.write_report(analysis, outputs, render, force=force, mkdir=mkdir, charts=charts)
         r = analysis.response
         _say(
             f"{thread_file}: {len(analysis.posts)} posts, "

@@ -186,3 +186,28 @@ def test_font_subsets_skip_decoding_dropped_tables_with_the_same_result() -> Non
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/Chicago"])
+def test_charts_drawn_in_advance_are_the_report_charts(bodybugg_analysis, tz: str) -> None:
+    """report starts the charts once the thread is measured (before its audit and lessons):
+    they are the charts of the finished analysis (the timeline's phases included), and a
+    report in another zone than the one they were drawn in draws its own."""
+    from postmortem import api
+    from postmortem.perf import fork_usable
+    from postmortem.report import context
+
+    advance = api.charts_in_advance()
+    thread = api.load_thread(EXAMPLES / "bodybugg" / "bodybugg_facebook_graph.json")
+    analysis = api.analyse(thread, company=["BodyBugg"], tz=tz, on_measured=advance)
+    if not fork_usable():
+        assert advance.charts is None
+        return
+    assert advance.charts is not None and analysis.timeline.phases
+    assert advance.charts.svgs() == context.draw_chart_svgs(analysis, tz)
+    assert dict(advance.charts) == context.build_charts(analysis, tz)
+    here = context.build_context(analysis, context.ReportMeta(tz=tz), charts=advance.charts)
+    assert here.charts is advance.charts
+    elsewhere = context.build_context(analysis, context.ReportMeta(tz="Asia/Tokyo"), charts=advance.charts)
+    assert elsewhere.charts is not advance.charts
+    assert dict(elsewhere.charts) == context.build_charts(analysis, "Asia/Tokyo")

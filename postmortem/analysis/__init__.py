@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -122,12 +123,17 @@ def analyse(
     scorer: SentimentScorer | None = None,
     *,
     summary_only: bool = False,
+    measured: Callable[[Analysis], object] | None = None,
 ) -> Analysis:
     """Measure one thread: roles, response delays, sentiment, windows and lessons.
 
     ``summary_only`` computes only what a review keeps of each thread (response and sentiment
     figures, lessons): see :attr:`Analysis.summary_only`. A review of thousands of
     conversations or of one very large thread spends much less time per thread that way.
+
+    ``measured`` is called with the analysis as soon as everything but the reply audit, the
+    lessons and the timeline's key moments is measured (the report starts drawing its charts
+    then: they need nothing else).
     """
     from postmortem.lessons import derive_lessons
     from postmortem.lessons.audit import start_reply_audit
@@ -155,8 +161,10 @@ def analyse(
     # A big thread's replies are audited by a forked child while the rest is measured here.
     audit = start_reply_audit(posts, suggest=not summary_only)
     try:
-        measured = _measure(thread, options, scorer, posts, company, summary_only)
-        return derive_lessons(measured, options.rules_path, audit)
+        partial = _measure(thread, options, scorer, posts, company, summary_only)
+        if measured is not None:
+            measured(partial)
+        return derive_lessons(partial, options.rules_path, audit)
     except BaseException:
         if audit is not None:
             audit.cancel()

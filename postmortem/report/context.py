@@ -669,10 +669,18 @@ def chart_uri(svg: str) -> str:
 def draw_chart_svgs(analysis: Analysis, tz: str) -> dict[str, str]:
     """The three report charts as SVG text, by chart id."""
     from postmortem import charts
+    from postmortem.analysis.phases import compute_phases
 
+    # ChartsInAdvance draws them from an analysis without lessons, audit or timeline yet: the
+    # timeline's phases are these.
+    all_phases = (
+        analysis.timeline.phases
+        if analysis.audit is not None
+        else compute_phases(analysis.posts, analysis.windows, analysis.window_s)
+    )
     phases = [
         (pd.Timestamp(p.start).tz_convert(tz), pd.Timestamp(p.end).tz_convert(tz), p.name)
-        for p in analysis.timeline.phases
+        for p in all_phases
         if p.name != "peak"
     ]
     volume = charts.build_volume_chart(charts.volume_data(analysis, tz), tz, phases)
@@ -760,7 +768,8 @@ class LazyCharts(Mapping[str, Chart]):
 
     def __init__(self, analysis: Analysis, tz: str, *, background: bool | None = None) -> None:
         self._analysis: Analysis | None = analysis
-        self._tz = tz
+        self.tz = tz
+        """The zone the charts' time axes are drawn in."""
         self._svgs: dict[str, str] | None = None
         self._charts: dict[str, Chart] | None = None
         self._process: Any = None
@@ -774,7 +783,7 @@ class LazyCharts(Mapping[str, Chart]):
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
         try:
-            process = context.Process(target=_chart_child, args=(sender, self._analysis, self._tz), daemon=True)
+            process = context.Process(target=_chart_child, args=(sender, self._analysis, self.tz), daemon=True)
             process.start()
         except (OSError, AssertionError, ValueError):  # no fork here (limits, daemonic parent): draw them here
             receiver.close()
@@ -803,13 +812,13 @@ class LazyCharts(Mapping[str, Chart]):
         """The charts' SVG text by id (waits for the child process, or draws them here)."""
         if self._svgs is None:
             assert self._analysis is not None
-            self._svgs = self._from_child() or draw_chart_svgs(self._analysis, self._tz)
+            self._svgs = self._from_child() or draw_chart_svgs(self._analysis, self.tz)
         return self._svgs
 
     def _resolve(self) -> dict[str, Chart]:
         if self._charts is None:
             assert self._analysis is not None
-            self._charts = charts_from_svgs(self._analysis, self._tz, self.svgs())
+            self._charts = charts_from_svgs(self._analysis, self.tz, self.svgs())
             self._analysis = None
         return self._charts
 
@@ -821,7 +830,7 @@ class LazyCharts(Mapping[str, Chart]):
             return dict(self)
         token = secrets.token_urlsafe(16)
         _PENDING_CHARTS[token] = self
-        return chart_views(self._analysis, self._tz, lambda chart_id: f"{CHART_URL_SCHEME}:{token}/{chart_id}")
+        return chart_views(self._analysis, self.tz, lambda chart_id: f"{CHART_URL_SCHEME}:{token}/{chart_id}")
 
     def __getitem__(self, key: str) -> Chart:
         return self._resolve()[key]
@@ -861,10 +870,36 @@ def derive_title(analysis: Analysis, company: str, zone: tzinfo) -> str:
     return f"{company} on {thread.platform.capitalize()}, {day}"
 
 
-def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_charts: bool = True) -> ReportContext:
-    """Everything the templates need, computed from one analysis."""
+class ChartsInAdvance:
+    """The report's charts, started from an analysis as soon as it is measured (``analyse(...,
+    measured=this)``: before the reply audit and lessons, about a third of a report's analysis)
+    and handed to :func:`build_context` (``charts=this.charts``). The charts read only what is
+    measured by then (the timeline's phases are computed from the same posts and windows)."""
+
+    def __init__(self) -> None:
+        self.charts: LazyCharts | None = None
+
+    def __call__(self, measured: Analysis) -> None:
+        if self.charts is None and not measured.summary_only and fork_usable():
+            self.charts = LazyCharts(measured, measured.options.tz, background=True)
+
+
+def build_context(
+    analysis: Analysis,
+    meta: ReportMeta | None = None,
+    *,
+    with_charts: bool = True,
+    charts: LazyCharts | None = None,
+) -> ReportContext:
+    """Everything the templates need, computed from one analysis (``charts``: drawn from it in
+    advance, see :class:`ChartsInAdvance`; used if drawn in the report's zone)."""
     meta = meta or ReportMeta()
-    charts: Mapping[str, Chart] = LazyCharts(analysis, meta.tz) if with_charts else {}  # first: drawn meanwhile
+    if not with_charts:
+        views: Mapping[str, Chart] = {}
+    elif charts is not None and charts.tz == meta.tz:
+        views = charts
+    else:
+        views = LazyCharts(analysis, meta.tz)  # first: drawn meanwhile
     zone = _zone(meta.tz)
     posts = analysis.posts
     thread = analysis.thread
@@ -936,7 +971,7 @@ def build_context(analysis: Analysis, meta: ReportMeta | None = None, *, with_ch
         summary=build_summary(analysis, zone, company),
         tiles=build_tiles(analysis),
         impact=impact,
-        charts=charts,
+        charts=views,
         moments=_moments(analysis, by_id, zone),
         phases=_phases(analysis, zone),
         response_rows=_response_rows(analysis),
