@@ -89,7 +89,7 @@ def test_split_audit_is_identical(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_background_audit_is_identical(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, summary_only: bool
 ) -> None:
-    """From SPLIT_REPLIES company posts, analyse() has a forked child audit the replies while it
+    """From BACKGROUND_REPLIES company posts, analyse() has a forked child audit the replies while it
     measures the rest: the audit (suggestions, canned marks), lessons and actions are the same."""
     from postmortem import api
     from postmortem.analysis import analyse
@@ -112,10 +112,11 @@ def test_background_audit_is_identical(
         writer.writeheader()
         writer.writerows(rows)
     thread = api.load_thread(path)
+    monkeypatch.setattr(audit_module, "BACKGROUND_REPLIES", 10**9)
     alone = analyse(thread, summary_only=summary_only)
     assert alone.audit is not None and alone.audit.canned_groups  # canned marks are made after the child's audit
     assert any(r.suggestion for r in alone.audit.replies) != summary_only
-    monkeypatch.setattr(audit_module, "SPLIT_REPLIES", 10)
+    monkeypatch.setattr(audit_module, "BACKGROUND_REPLIES", 10)
     started: list[object] = []
     real = audit_module.start_reply_audit
     monkeypatch.setattr(audit_module, "start_reply_audit", lambda *a, **k: started.append(p := real(*a, **k)) or p)
