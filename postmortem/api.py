@@ -29,6 +29,7 @@ from postmortem.outputs import Outputs, check_target, write_atomic
 if TYPE_CHECKING:
     import pandas as pd
 
+    from postmortem.analysis.sentiment import SentimentScorer
     from postmortem.report.context import ChartsInAdvance, ReportMeta
 from postmortem.units import parse_duration
 
@@ -63,10 +64,26 @@ def load_thread(
     company: Iterable[str] = (),
     conversation: Iterable[str] = (),
     date_order: str = "auto",
+    texts_read: Callable[[list[str]], None] | None = None,
 ) -> Thread:
     """Load an export and return the thread to report on (``company``/``conversation`` pick
-    conversations out of multi-conversation files such as the customer-support CSV)."""
-    return select(load(path, fmt, tz=tz, mapping=mapping, date_order=date_order), company, conversation)
+    conversations out of multi-conversation files such as the customer-support CSV).
+
+    ``texts_read``: e.g. ``sentiment_scorer(...).prefetch``, to score a big file's texts while
+    it is read (pass the same scorer to :func:`analyse`)."""
+    collection = load(path, fmt, tz=tz, mapping=mapping, date_order=date_order, texts_read=texts_read)
+    return select(collection, company, conversation)
+
+
+def sentiment_scorer(sentiment: str = "vader+cs") -> SentimentScorer:
+    """The scorer :func:`analyse` would make for ``sentiment`` (``vader+cs`` or ``vader``): make
+    it first to hand its ``prefetch`` to :func:`load_thread` and then give it to :func:`analyse`."""
+    from postmortem.analysis import SENTIMENT_MODES
+    from postmortem.analysis.cs_sentiment import scorer_for
+
+    if sentiment not in SENTIMENT_MODES:
+        raise UsageError(f"unknown sentiment mode {sentiment!r}; choose {' or '.join(SENTIMENT_MODES)}")
+    return scorer_for(sentiment)
 
 
 load_collection = load
@@ -85,6 +102,7 @@ def analyse(
     rules: Path | None = None,
     summary_only: bool = False,
     on_measured: Callable[[Analysis], object] | None = None,
+    scorer: SentimentScorer | None = None,
 ) -> Analysis:
     """Measure a thread (``target`` as seconds or a duration such as ``"1h"``).
 
@@ -93,6 +111,8 @@ def analyse(
     lessons (what ``review`` and ``inspect`` show), faster; such an analysis cannot be rendered.
     ``on_measured``: called before the reply audit and lessons; with :func:`charts_in_advance`
     (then given to :func:`write_report` too) the report's charts are drawn meanwhile.
+    ``scorer``: one made by :func:`sentiment_scorer` for the same ``sentiment`` (see
+    :func:`load_thread`); by default the analysis makes its own.
     """
     from postmortem.analysis.business import parse_business_hours
 
@@ -109,7 +129,9 @@ def analyse(
         weekdays=weekdays,
         rules_path=rules,
     )
-    return _analyse(thread, options, summary_only=summary_only, measured=on_measured)
+    if scorer is not None and scorer.method != sentiment:
+        raise UsageError(f"the scorer given scores {scorer.method!r}, not {sentiment!r}")
+    return _analyse(thread, options, scorer, summary_only=summary_only, measured=on_measured)
 
 
 def charts_in_advance() -> ChartsInAdvance:

@@ -199,6 +199,7 @@ def report(
         pdf = None if no_pdf else (output or Path(f"{thread_file.stem}-postmortem.pdf"))
         outputs = api.Outputs(pdf=pdf, html=html, json=json_out, csv=csv_out, md=md)
         api.check_outputs(outputs, force=force, mkdir=mkdir)
+        scorer = api.sentiment_scorer(sentiment)
         with stage(f"loading {thread_file}"):
             thread = api.load_thread(
                 thread_file,
@@ -208,6 +209,7 @@ def report(
                 company=company or [],
                 conversation=conversation or [],
                 date_order=date_order,
+                texts_read=getattr(scorer, "prefetch", None),  # a big file's texts scored as it is read
             )
         charts = api.charts_in_advance() if outputs.pdf or outputs.html else None
         with stage(f"analysing {len(thread.posts)} posts"):
@@ -221,6 +223,7 @@ def report(
                 sentiment=sentiment,
                 rules=rules,
                 on_measured=charts,
+                scorer=scorer,
             )
         render = api.RenderOptions(
             title=title, paper=paper, templates=templates, accent=accent, logo=logo, company_name=company_name
