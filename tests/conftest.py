@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -20,6 +21,18 @@ EXAMPLES = REPO / "examples"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def benchmark_generator() -> ModuleType:
+    """``benchmarks.generate`` (the seeded synthetic incidents), imported from the repository
+    root; the calling test is skipped where it cannot be imported."""
+    import sys
+
+    sys.path.insert(0, str(REPO))
+    try:
+        return pytest.importorskip("benchmarks.generate")
+    finally:
+        sys.path.remove(str(REPO))
 
 
 def at(minutes: float) -> datetime:

@@ -6,7 +6,7 @@ import pytest
 
 from postmortem import api
 from postmortem.errors import UsageError
-from tests.conftest import DATA
+from tests.conftest import DATA, benchmark_generator
 
 
 def test_frames_and_render(small_analysis) -> None:
@@ -34,17 +34,11 @@ def test_a_scorer_made_first_scores_the_texts_while_the_file_is_read(
     """report makes its sentiment scorer before loading, hands its prefetch to the loader and
     the scorer to analyse(): the same analysis as one that makes its own."""
     import multiprocessing
-    import sys
 
     from postmortem.analysis import fast_vader
     from postmortem.lessons.audit import audit_to_dict
-    from tests.conftest import REPO
 
-    sys.path.insert(0, str(REPO))
-    try:
-        write_csv = pytest.importorskip("benchmarks.generate").write_csv
-    finally:
-        sys.path.remove(str(REPO))
+    write_csv = benchmark_generator().write_csv
     path = write_csv(tmp_path / "thread.csv", 1500, seed=2)
     alone = api.analyse(api.load_thread(path), company=["AcmeAir"])
     monkeypatch.setattr(fast_vader, "PREFETCH_CHUNK", 100)

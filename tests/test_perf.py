@@ -13,8 +13,7 @@ import pytest
 from postmortem.lessons import audit as audit_module
 from postmortem.lessons.audit import audit_thread, audit_to_dict
 from postmortem.perf import fork_pair, fork_start, fork_usable
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.conftest import benchmark_generator
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forking helpers are used on Linux only")
 
@@ -95,11 +94,7 @@ def test_background_audit_is_identical(
     from postmortem.analysis import analyse
     from postmortem.lessons.audit import audit_to_dict
 
-    sys.path.insert(0, str(REPO))
-    try:
-        write_csv = pytest.importorskip("benchmarks.generate").write_csv
-    finally:
-        sys.path.remove(str(REPO))
+    write_csv = benchmark_generator().write_csv
     path = write_csv(tmp_path / "thread.csv", 3000, seed=3)
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))

@@ -13,6 +13,7 @@ from postmortem.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL, InputError,
 from postmortem.review import ReviewOptions, run_review
 from postmortem.review.collect import CollectOptions, Window, collect, expand_paths
 from postmortem.review.period import resolve_period
+from tests.conftest import benchmark_generator
 
 DATA = Path(__file__).resolve().parent / "data"
 REVIEW = DATA / "review"
@@ -191,17 +192,12 @@ def test_a_big_file_is_scored_while_it_is_read(tmp_path: Path, monkeypatch: pyte
     the prefetch's workers used and gone afterwards."""
     import importlib
     import multiprocessing
-    import sys
 
     from postmortem.analysis import fast_vader
 
     collect_module = importlib.import_module("postmortem.review.collect")  # (the package exports the function)
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    try:
-        write_csv = pytest.importorskip("benchmarks.generate").write_csv
-    finally:
-        sys.path.pop(0)
+    write_csv = benchmark_generator().write_csv
     path = write_csv(tmp_path / "big.csv", 2000, seed=5)
     options = CollectOptions(jobs=1)
     monkeypatch.setattr(collect_module, "_SCORERS", {})

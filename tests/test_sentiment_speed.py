@@ -27,8 +27,7 @@ from postmortem.analysis import cs_sentiment as cs
 from postmortem.analysis import fast_vader as fv
 from postmortem.analysis.cs_sentiment import CustomerServiceLayer, CustomerServiceScorer
 from postmortem.analysis.fast_vader import FastVader, FastVaderScorer
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.conftest import benchmark_generator
 
 #: Phrases of every pattern branch (and near misses), mixed into the varied texts.
 PHRASES = [
@@ -253,11 +252,7 @@ def _varied_texts(n: int, seed: int) -> list[str]:
 
 def _synthetic_texts(n: int) -> list[str]:
     """Texts of the benchmarks' synthetic incident generator (complaints, replies, chatter)."""
-    sys.path.insert(0, str(REPO))
-    try:
-        generate = pytest.importorskip("benchmarks.generate").generate
-    finally:
-        sys.path.remove(str(REPO))
+    generate = benchmark_generator().generate
     return [str(row["text"]) for row in generate(n, seed=11)]
 
 
