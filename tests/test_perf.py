@@ -68,19 +68,20 @@ def test_an_error_here_propagates_and_the_child_is_reaped() -> None:
 
 
 @pytest.mark.skipif(not fork_usable(), reason="needs 2+ CPUs and no other thread")
-def test_split_audit_is_identical(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above SPLIT_REPLIES a child audits half the replies and finds the resolved posts."""
+def test_audit_thread_on_its_own_uses_a_child_from_background_replies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Called directly (not from analyse), audit_thread begins the child's audit itself."""
     from postmortem.analysis import analyse
     from tests.test_scale import synthetic_thread
 
     posts = analyse(synthetic_thread(3000)).posts
+    monkeypatch.setattr(audit_module, "BACKGROUND_REPLIES", 10**9)
     whole = audit_to_dict(audit_thread(posts))
-    monkeypatch.setattr(audit_module, "SPLIT_REPLIES", 10)
+    monkeypatch.setattr(audit_module, "BACKGROUND_REPLIES", 10)
     calls = []
     real = audit_module._unflat
     monkeypatch.setattr(audit_module, "_unflat", lambda *a: calls.append(1) or real(*a))
     assert audit_to_dict(audit_thread(posts)) == whole
-    assert calls, "the split path was not taken"
+    assert calls, "the child's path was not taken"
 
 
 @pytest.mark.skipif(not fork_usable(), reason="needs 2+ CPUs and no other thread")

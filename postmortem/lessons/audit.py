@@ -800,13 +800,8 @@ def _canned(verdict: ReplyVerdict, reason: str, canned_with: int) -> tuple[Reply
 # --- across the thread ----------------------------------------------------------------------
 
 
-#: From this many company posts :func:`audit_thread` on its own has a forked child audit
-#: about half of them meanwhile, and find the resolved complaints while this process finds
-#: the canned replies (:mod:`postmortem.perf`; 1M-post thread, 151,580 replies: 10.1 -> ~7 s).
-SPLIT_REPLIES = 20_000
-
-#: From this many company posts :func:`start_reply_audit` audits them in a forked child while
-#: the analysis measures the rest (10k-post thread, 1,544 replies: the audit's 0.18 s hidden
+#: From this many company posts their audit runs in a forked child while the caller goes on
+#: (:func:`start_reply_audit`; 10k-post thread, 1,544 replies: the audit's 0.18 s hidden
 #: behind the response and sentiment figures; 1M: 7 s of audit -> 0.3 s of waiting).
 BACKGROUND_REPLIES = 1_000
 
@@ -819,40 +814,19 @@ def audit_thread(
 ) -> ThreadAudit:
     """Audit every company post of an analysed posts frame (see ``postmortem.analysis``).
 
-    ``started``: the replies' audit begun earlier by :func:`start_reply_audit` on this frame."""
-    from postmortem.perf import fork_pair, fork_usable
-
+    ``started``: the replies' audit begun earlier by :func:`start_reply_audit` on this frame
+    (``analyse`` does, so that it runs while the rest is measured); otherwise it is begun here."""
+    if started is None:
+        started = start_reply_audit(posts, suggest)
     if started is not None:
         resolved = find_resolved(posts)  # these two while the child finishes
         canned, in_canned = _canned_groups(posts)
         replies = tuple(_unflat(flat, in_canned.get(flat[0], 1) - 1) for flat in started())
     else:
         items = _reply_items(posts)
-        if len(items) >= SPLIT_REPLIES and fork_usable():
-            # Split by reply body, so that each process's cache of body detectors serves its own replies.
-            halves: tuple[list[int], list[int]] = ([], [])
-            for n, (_, row, _) in enumerate(items):
-                halves[hash(_body(_normalise(str(row[TEXT])))) & 1].append(n)
-            first, second = [items[n] for n in halves[0]], [items[n] for n in halves[1]]
-
-            def here() -> tuple[tuple[tuple[str, ...], ...], dict[str, int], list[ReplyAudit]]:
-                canned, in_canned = _canned_groups(posts)
-                return canned, in_canned, [_audit_item(item, in_canned.get(item[0], 1) - 1) for item in first]
-
-            def there() -> tuple[list[_Flat], tuple[str, ...]]:  # plain tuples: cheap to send back
-                return [_flat(_audit_item(item, 0)) for item in second], find_resolved(posts)
-
-            (canned, in_canned, mine), (theirs, resolved) = fork_pair(here, there)
-            placed: list[ReplyAudit | None] = [None] * len(items)
-            for n, audit in zip(halves[0], mine, strict=True):
-                placed[n] = audit
-            for n, flat in zip(halves[1], theirs, strict=True):
-                placed[n] = _unflat(flat, in_canned.get(items[n][0], 1) - 1)
-            audited = [audit for audit in placed if audit is not None]
-        else:
-            canned, in_canned = _canned_groups(posts)
-            audited = [_audit_item(item, in_canned.get(item[0], 1) - 1) for item in items]
-            resolved = find_resolved(posts)
+        canned, in_canned = _canned_groups(posts)
+        audited = [_audit_item(item, in_canned.get(item[0], 1) - 1) for item in items]
+        resolved = find_resolved(posts)
         replies = _with_suggestions(posts, items, audited) if suggest else tuple(audited)
     kept, broken = split_promises(posts, replies)
     return ThreadAudit(
