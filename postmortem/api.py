@@ -29,6 +29,7 @@ from postmortem.outputs import Outputs, check_target, write_atomic
 if TYPE_CHECKING:
     import pandas as pd
 
+    from postmortem.analysis.fast_vader import CachedScorer
     from postmortem.analysis.sentiment import SentimentScorer
     from postmortem.report.context import ChartsInAdvance, ReportMeta
 from postmortem.units import parse_duration
@@ -75,7 +76,7 @@ def load_thread(
     return select(collection, company, conversation)
 
 
-def sentiment_scorer(sentiment: str = "vader+cs") -> SentimentScorer:
+def sentiment_scorer(sentiment: str = "vader+cs") -> CachedScorer:
     """The scorer :func:`analyse` would make for ``sentiment`` (``vader+cs`` or ``vader``): make
     it first to hand its ``prefetch`` to :func:`load_thread` and then give it to :func:`analyse`."""
     from postmortem.analysis import SENTIMENT_MODES

@@ -209,7 +209,7 @@ def report(
                 company=company or [],
                 conversation=conversation or [],
                 date_order=date_order,
-                texts_read=getattr(scorer, "prefetch", None),  # a big file's texts scored as it is read
+                texts_read=scorer.prefetch,  # a big file's texts scored as it is read
             )
         charts = api.charts_in_advance() if outputs.pdf or outputs.html else None
         with stage(f"analysing {len(thread.posts)} posts"):

@@ -44,10 +44,10 @@ def test_a_scorer_made_first_scores_the_texts_while_the_file_is_read(
     monkeypatch.setattr(fast_vader, "PREFETCH_CHUNK", 100)
     scorer = api.sentiment_scorer("vader+cs")
     sent: list[int] = []
-    prefetch = scorer.prefetch  # type: ignore[attr-defined]
+    prefetch = scorer.prefetch
     thread = api.load_thread(path, texts_read=lambda texts: sent.append(len(texts)) or prefetch(texts))
     assert sent == [1500]  # one block
-    assert bool(multiprocessing.active_children()) == (scorer.workers > 1)  # type: ignore[attr-defined]
+    assert bool(multiprocessing.active_children()) == (scorer.workers > 1)
     together = api.analyse(thread, company=["AcmeAir"], scorer=scorer)
     assert not multiprocessing.active_children()
     assert together.posts.equals(alone.posts)

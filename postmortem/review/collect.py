@@ -16,12 +16,15 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from postmortem.analysis.results import AnalysisOptions
 from postmortem.errors import PostmortemError
 from postmortem.model import Collection, Thread, normalise_handle
 from postmortem.review.summary import ThreadSummary, summarise
+
+if TYPE_CHECKING:
+    from postmortem.analysis.fast_vader import CachedScorer
 
 DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".js", ".csv", ".zip")
 """Files inside folders that look like exports; other files there are ignored (counted in a note)."""
@@ -196,10 +199,10 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[InputFai
 
 # --- analysing ---------------------------------------------------------------------------------
 
-_SCORERS: dict[str, object] = {}
+_SCORERS: dict[str, CachedScorer] = {}
 
 
-def _scorer(method: str) -> object:
+def _scorer(method: str) -> CachedScorer:
     """One sentiment scorer per process and mode (it caches scores of identical texts)."""
     if method not in _SCORERS:
         from postmortem.analysis.cs_sentiment import scorer_for
@@ -213,19 +216,17 @@ def _prefetcher(method: str) -> Callable[[list[str]], None] | None:
     score a big file's texts while the rest of it is read and while the analysis begins)."""
     from postmortem.analysis import SENTIMENT_MODES
 
-    if method not in SENTIMENT_MODES:
-        return None
-    hook: Callable[[list[str]], None] | None = getattr(_scorer(method), "prefetch", None)
-    return hook
+    return _scorer(method).prefetch if method in SENTIMENT_MODES else None
 
 
 def _settle_scorers(*, drop: bool = False) -> None:
     """Collect (or with ``drop``, stop) any prefetch still running: before this process forks
     its own workers, and when the review ends."""
     for scorer in _SCORERS.values():
-        finish = getattr(scorer, "drop_prefetch" if drop else "settle", None)
-        if finish is not None:
-            finish()
+        if drop:
+            scorer.drop_prefetch()
+        else:
+            scorer.settle()
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,7 @@ def analyse_job(job: _Job, options: AnalysisOptions) -> ThreadSummary | InputFai
         analysis = analyse(
             job.thread,
             replace(options, company=job.company),
-            scorer=_scorer(options.sentiment),  # type: ignore[arg-type]
+            scorer=_scorer(options.sentiment),
             summary_only=True,  # a review keeps only a ThreadSummary of each thread
         )
         label = job.label or ", ".join(analysis.company.display) or NO_COMPANY
