@@ -39,11 +39,11 @@ def gc_paused() -> Iterator[None]:
 
 
 _in_forked_helper = False
-"""True in a :func:`fork_pair` child: it forks no helpers of its own."""
+"""True in a :func:`fork_start` child: it forks no helpers of its own."""
 
 
 def nested() -> bool:
-    """Whether this process is itself a helper: a worker process or a :func:`fork_pair` child
+    """Whether this process is itself a helper: a worker process or a :func:`fork_start` child
     (no nested parallelism)."""
     import multiprocessing
 
